@@ -171,10 +171,9 @@ impl Event {
     pub fn get_key(&self, key: &FieldKey) -> Option<ValueRef<'_>> {
         match key {
             FieldKey::Known(id) => self.get(*id),
-            FieldKey::Other(name) => self
-                .fields
-                .iter()
-                .find_map(|(k, v)| matches!(k, FieldKey::Other(n) if n == name).then(|| v.as_ref())),
+            FieldKey::Other(name) => self.fields.iter().find_map(|(k, v)| {
+                matches!(k, FieldKey::Other(n) if n == name).then(|| v.as_ref())
+            }),
         }
     }
 
@@ -263,7 +262,10 @@ mod tests {
         let tax = Taxonomy::builtin();
         let mut e = Event::new(Provenance::new("x".into(), Locator::Line(1), "jsonl"));
         e.push(tax.resolve("SomeVendorField"), Value::Int(1));
-        assert_eq!(e.get_by_name(&tax, "SomeVendorField"), Some(ValueRef::Int(1)));
+        assert_eq!(
+            e.get_by_name(&tax, "SomeVendorField"),
+            Some(ValueRef::Int(1))
+        );
         assert_eq!(e.get_by_name(&tax, "Image"), None);
     }
 }

@@ -45,7 +45,10 @@ pub enum TaxonomyError {
     #[error("taxonomy is not valid YAML: {0}")]
     Yaml(#[from] yaml_serde::Error),
     #[error("taxonomy must start with the fields {expected:?}, found {found:?}")]
-    BadPrelude { expected: [&'static str; 4], found: Vec<String> },
+    BadPrelude {
+        expected: [&'static str; 4],
+        found: Vec<String>,
+    },
     #[error("taxonomy field {0:?} is defined twice")]
     Duplicate(String),
     #[error("taxonomy has too many fields ({0})")]
@@ -112,16 +115,17 @@ impl SourceSpec {
         if !origin {
             return false;
         }
-        if !self.event_ids.is_empty() && !p.event_id.is_some_and(|id| self.event_ids.contains(&id)) {
+        if !self.event_ids.is_empty() && !p.event_id.is_some_and(|id| self.event_ids.contains(&id))
+        {
             return false;
         }
-        self.where_eq.iter().all(|(field, want)| {
-            match ev.get_by_name(tax, field) {
+        self.where_eq
+            .iter()
+            .all(|(field, want)| match ev.get_by_name(tax, field) {
                 Some(ValueRef::Str(s)) => s.eq_ignore_ascii_case(want),
                 Some(v) => v.text().is_some_and(|t| t.eq_ignore_ascii_case(want)),
                 None => false,
-            }
-        })
+            })
     }
 }
 
@@ -314,13 +318,22 @@ mod tests {
     fn aliases_resolve_by_scope() {
         let t = Taxonomy::builtin();
         let image = t.id("Image").unwrap();
-        assert_eq!(t.resolve_for("ecs", "process.executable"), Some((image, false)));
+        assert_eq!(
+            t.resolve_for("ecs", "process.executable"),
+            Some((image, false))
+        );
         assert_eq!(t.resolve_for("ecs", "process.name"), Some((image, true)));
         assert_eq!(t.resolve_for("cim", "process_name"), Some((image, true)));
-        assert_eq!(t.resolve_for("security", "NewProcessName"), Some((image, false)));
+        assert_eq!(
+            t.resolve_for("security", "NewProcessName"),
+            Some((image, false))
+        );
         assert_eq!(t.resolve("NewProcessName"), FieldKey::Known(image));
         assert_eq!(t.resolve("image"), FieldKey::Known(image));
-        assert_eq!(t.resolve("NoSuchField"), FieldKey::Other("NoSuchField".into()));
+        assert_eq!(
+            t.resolve("NoSuchField"),
+            FieldKey::Other("NoSuchField".into())
+        );
         let cmd = t.id("CommandLine").unwrap();
         assert_eq!(t.resolve_source("cim", "process"), FieldKey::Known(cmd));
     }

@@ -104,7 +104,11 @@ impl<'a> ValueRef<'a> {
         match *self {
             ValueRef::Int(i) => Some(i as f64),
             ValueRef::Float(f) => Some(f),
-            ValueRef::Str(s) => s.trim().parse().ok().or_else(|| parse_int(s).map(|i| i as f64)),
+            ValueRef::Str(s) => s
+                .trim()
+                .parse()
+                .ok()
+                .or_else(|| parse_int(s).map(|i| i as f64)),
             _ => None,
         }
     }
