@@ -1,0 +1,272 @@
+//! Detections with their investigation: process chain, surrounding IPC,
+//! baseline standing and escalation.
+
+use ahash::AHashMap;
+use ipchunt_core::{Detection, Level};
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::baseline::BaselineStatus;
+use crate::context::{ContextEvent, SignatureInfo};
+use crate::escalate::{self, Escalation, Facts};
+use crate::fields::host_of;
+use crate::graph::{EdgeKey, EdgeKind, edges_of, image_name};
+use crate::ipc::{IpcEvent, ProcessRef};
+use crate::sources::{Source, source_of};
+use crate::timeline::{Burst, detect_bursts};
+use crate::tree::ProcessChain;
+use crate::{Investigation, spawn};
+
+/// A detection as the report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DetectionView {
+    pub rule_id: String,
+    pub title: String,
+    pub level: Level,
+    pub techniques: Vec<String>,
+    pub tags: Vec<String>,
+    pub host: String,
+    pub time: Option<Timestamp>,
+    pub source: Source,
+    /// Fields and values that matched.
+    pub matched: Vec<(String, String)>,
+    /// The event, fields under canonical names.
+    pub event: serde_json::Value,
+    /// For a correlation, how many events took part.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_events: Option<usize>,
+}
+
+/// A detection with its investigation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Enriched {
+    pub detection: DetectionView,
+    /// The detection's event as IPC, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipc: Option<IpcEvent>,
+    pub chain: ProcessChain,
+    /// IPC on the same host around the detection, in time order.
+    pub window: Vec<IpcEvent>,
+    /// How the detection's edges stand against the baseline (empty without one).
+    pub baseline: Vec<BaselineStatus>,
+    pub escalation: Escalation,
+}
+
+/// Indices of items per host, in time order.
+fn by_host<T>(
+    items: &[T],
+    host: impl Fn(&T) -> &str,
+    time: impl Fn(&T) -> Option<Timestamp>,
+) -> AHashMap<String, Vec<(Timestamp, usize)>> {
+    let mut out: AHashMap<String, Vec<(Timestamp, usize)>> = AHashMap::new();
+    for (i, it) in items.iter().enumerate() {
+        if let Some(t) = time(it) {
+            out.entry(host(it).to_owned()).or_default().push((t, i));
+        }
+    }
+    for v in out.values_mut() {
+        v.sort_unstable();
+    }
+    out
+}
+
+fn in_window(
+    list: Option<&Vec<(Timestamp, usize)>>,
+    at: Timestamp,
+    span: jiff::SignedDuration,
+) -> &[(Timestamp, usize)] {
+    let Some(list) = list else { return &[] };
+    let lo = at.checked_sub(span).unwrap_or(at);
+    let hi = at.checked_add(span).unwrap_or(at);
+    let a = list.partition_point(|(t, _)| *t < lo);
+    let b = list.partition_point(|(t, _)| *t <= hi);
+    &list[a..b]
+}
+
+pub(crate) fn enrich(inv: &Investigation, detections: &[Detection]) -> Vec<Enriched> {
+    let f = &inv.fields;
+    let span = inv.config.window;
+    let ipc_idx = by_host(&inv.ipc, |e| e.host.as_str(), |e| e.time);
+    let ctx_idx = by_host(&inv.context, |c| c.host.as_str(), |c| c.time);
+    let mut bursts: AHashMap<&str, Vec<Burst>> = AHashMap::new();
+    let mut per_host: AHashMap<&str, Vec<(i64, u64)>> = AHashMap::new();
+    for ((h, m), c) in &inv.minute_counts {
+        per_host.entry(h.as_str()).or_default().push((*m, *c));
+    }
+    for (h, counts) in per_host {
+        let (_, runs) = detect_bursts(&counts, inv.config.burst);
+        let list = runs
+            .into_iter()
+            .filter_map(|(a, b, n, peak)| {
+                Some(Burst {
+                    start: Timestamp::from_second(a.checked_mul(60)?).ok()?,
+                    end: Timestamp::from_second((b + 1).checked_mul(60)?).ok()?,
+                    events: n,
+                    peak_per_minute: peak,
+                })
+            })
+            .collect();
+        bursts.insert(h, list);
+    }
+
+    let mut out = Vec::with_capacity(detections.len());
+    for d in detections {
+        let ev = &*d.event;
+        let host = host_of(ev);
+        let time = ev.prov.timestamp;
+        let src = source_of(ev);
+        let ipc = inv.classify(ev);
+        let (subject, parent): (ProcessRef, Option<ProcessRef>) = match &ipc {
+            Some(e) if e.kind.is_process_creation() => {
+                (e.peer.clone().unwrap_or_default(), Some(e.actor.clone()))
+            }
+            Some(e) => (e.actor.clone(), None),
+            None => {
+                let (child, parent) = spawn::processes(ev, f);
+                (child, Some(parent))
+            }
+        };
+        let chain = inv.tree.chain(&host, &subject, parent.as_ref(), time);
+
+        let (window, context): (Vec<IpcEvent>, Vec<&ContextEvent>) = match time {
+            Some(t) => {
+                let mut near: Vec<(jiff::SignedDuration, &IpcEvent)> =
+                    in_window(ipc_idx.get(&host), t, span)
+                        .iter()
+                        .map(|(et, i)| (et.duration_since(t).abs(), &inv.ipc[*i]))
+                        .filter(|(_, e)| e.source != src)
+                        .collect();
+                near.sort_by_key(|(d, _)| *d);
+                near.truncate(inv.config.window_events);
+                let mut w: Vec<IpcEvent> = near.into_iter().map(|(_, e)| e.clone()).collect();
+                w.sort_by(|a, b| a.time.cmp(&b.time));
+                let c = in_window(ctx_idx.get(&host), t, span)
+                    .iter()
+                    .map(|(_, i)| &inv.context[*i])
+                    .collect();
+                (w, c)
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+
+        let mut images: Vec<String> = chain
+            .all()
+            .filter_map(|c| c.process.image.as_deref().map(str::to_ascii_lowercase))
+            .collect();
+        images.extend(subject.image.as_deref().map(str::to_ascii_lowercase));
+        images.extend(
+            ipc.as_ref()
+                .and_then(|e| e.actor.image.as_deref())
+                .map(str::to_ascii_lowercase),
+        );
+        images.sort();
+        images.dedup();
+        let signatures: Vec<(String, SignatureInfo)> = images
+            .iter()
+            .filter_map(|i| inv.signatures.get(i).map(|s| (i.clone(), s.clone())))
+            .collect();
+        let mut hashes: Vec<(String, String)> = chain
+            .all()
+            .filter_map(|c| Some((c.process.label(), c.hashes.clone()?)))
+            .collect();
+        if let Some(h) = f.hashes.string(ev) {
+            hashes.push((subject.label(), h));
+        }
+
+        let statuses: Vec<BaselineStatus> = match &inv.baseline {
+            Some(b) => edge_keys(ipc.as_ref(), &subject, parent.as_ref())
+                .iter()
+                .map(|k| b.status(k))
+                .collect(),
+            None => Vec::new(),
+        };
+        let near_bursts: Vec<Burst> = match time {
+            Some(t) => bursts
+                .get(host.as_str())
+                .map(|v| {
+                    v.iter()
+                        .filter(|b| {
+                            b.start <= t.checked_add(span).unwrap_or(t)
+                                && b.end >= t.checked_sub(span).unwrap_or(t)
+                        })
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let remote = f
+            .ip_address
+            .string(ev)
+            .or_else(|| ipc.as_ref().and_then(|e| e.remote.clone()));
+        let facts = Facts {
+            level: d.rule.level,
+            techniques: &d.rule.techniques,
+            host: &host,
+            ipc: ipc.as_ref(),
+            subject: &subject,
+            chain: &chain,
+            window: &window,
+            context: &context,
+            signatures: &signatures,
+            event_signed: f.signed.text(ev).map(|s| s.eq_ignore_ascii_case("true")),
+            hashes: &hashes,
+            ioc: inv.ioc.as_ref(),
+            baseline: inv.baseline.as_ref().map(|_| statuses.as_slice()),
+            bursts: &near_bursts,
+            event_remote: remote.as_deref(),
+        };
+        let escalation = escalate::assess(&facts);
+        out.push(Enriched {
+            detection: DetectionView {
+                rule_id: d.rule.id.clone(),
+                title: d.rule.title.clone(),
+                level: d.rule.level,
+                techniques: d.rule.techniques.clone(),
+                tags: d.rule.tags.clone(),
+                host,
+                time,
+                source: src,
+                matched: d.matched.clone(),
+                event: ev.to_json(&inv.tax),
+                correlation_events: d.correlation.as_ref().map(|c| c.events.len()),
+            },
+            ipc,
+            chain,
+            window,
+            baseline: statuses,
+            escalation,
+        });
+    }
+    out
+}
+
+/// The baseline edges a detection stands for: its IPC event's edges, or the
+/// spawn of its process by its parent.
+fn edge_keys(
+    ipc: Option<&IpcEvent>,
+    subject: &ProcessRef,
+    parent: Option<&ProcessRef>,
+) -> Vec<EdgeKey> {
+    if let Some(e) = ipc {
+        return edges_of(e)
+            .into_iter()
+            .map(|(a, kind, b)| EdgeKey {
+                src: a.baseline_name,
+                kind,
+                dst: b.baseline_name,
+            })
+            .collect();
+    }
+    match (
+        parent.and_then(|p| p.image.as_deref()),
+        subject.image.as_deref(),
+    ) {
+        (Some(p), Some(c)) => vec![EdgeKey {
+            src: image_name(p),
+            kind: EdgeKind::Spawn,
+            dst: image_name(c),
+        }],
+        _ => Vec::new(),
+    }
+}

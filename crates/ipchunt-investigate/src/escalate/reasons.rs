@@ -1,0 +1,522 @@
+//! The checks behind an escalation decision.
+
+use ipchunt_core::Level;
+
+use super::{Reason, ReasonKind, Weight};
+use crate::baseline::{BaselineStatus, DeviationKind};
+use crate::com;
+use crate::context::{ContextEvent, ContextKind, SignatureInfo};
+use crate::fields::base_name;
+use crate::ioc::IocList;
+use crate::ipc::{IpcEvent, IpcKind, ProcessRef};
+use crate::timeline::Burst;
+use crate::tree::ProcessChain;
+
+/// What enrichment found around a detection.
+pub(crate) struct Facts<'a> {
+    pub level: Level,
+    pub techniques: &'a [String],
+    pub host: &'a str,
+    pub ipc: Option<&'a IpcEvent>,
+    /// The detection's process.
+    pub subject: &'a ProcessRef,
+    pub chain: &'a ProcessChain,
+    /// IPC on the host around the detection.
+    pub window: &'a [IpcEvent],
+    /// Logons, network, DNS, changes on the host around the detection.
+    pub context: &'a [&'a ContextEvent],
+    /// Signatures known for the chain's images.
+    pub signatures: &'a [(String, SignatureInfo)],
+    /// The detection event's own `Signed` field.
+    pub event_signed: Option<bool>,
+    /// Hashes known for the chain's images: (image, Sysmon `Hashes`).
+    pub hashes: &'a [(String, String)],
+    pub ioc: Option<&'a IocList>,
+    /// `None` when no baseline was given.
+    pub baseline: Option<&'a [BaselineStatus]>,
+    pub bursts: &'a [Burst],
+    /// A remote address the detection event names (`IpAddress`, `SourceIp`).
+    pub event_remote: Option<&'a str>,
+}
+
+pub(crate) fn all(f: &Facts<'_>) -> Vec<Reason> {
+    let mut out = Vec::new();
+    out.extend(privileged(f));
+    out.extend(user_to_privileged(f));
+    out.extend(dcom(f));
+    out.extend(unsigned(f));
+    out.extend(location(f));
+    out.extend(ioc(f));
+    out.extend(lateral(f));
+    out.extend(baseline(f));
+    out.extend(burst(f));
+    out
+}
+
+fn describe(p: &ProcessRef) -> String {
+    let mut s = p.image.clone().unwrap_or_else(|| "(unknown image)".into());
+    if let Some(pid) = p.pid {
+        s.push_str(&format!(" (pid {pid})"));
+    }
+    if let Some(u) = &p.user {
+        s.push_str(&format!(" as {u}"));
+    }
+    if let Some(i) = &p.integrity {
+        s.push_str(&format!(", integrity {i}"));
+    }
+    s
+}
+
+/// Whether a user name is SYSTEM, an administrator or root.
+pub(crate) fn privileged_user(u: &str) -> bool {
+    let l = u.trim().to_ascii_lowercase();
+    let name = l.rsplit('\\').next().unwrap_or(&l);
+    matches!(name, "system" | "localsystem" | "s-1-5-18" | "root" | "0")
+        || name.starts_with("admin")
+        || name.ends_with("admin")
+        || l.contains("administrator")
+}
+
+pub(crate) fn high_integrity(i: &str) -> bool {
+    matches!(i.trim().to_ascii_lowercase().as_str(), "high" | "system")
+}
+
+fn privilege_of(p: &ProcessRef) -> Option<String> {
+    let user = p.user.as_deref().filter(|u| privileged_user(u));
+    let integ = p.integrity.as_deref().filter(|i| high_integrity(i));
+    (user.is_some() || integ.is_some()).then(|| describe(p))
+}
+
+fn privileged(f: &Facts<'_>) -> Option<Reason> {
+    let mut evidence: Vec<String> = Vec::new();
+    let mut push = |p: &ProcessRef| {
+        if let Some(d) = privilege_of(p)
+            && !evidence.contains(&d)
+        {
+            evidence.push(d);
+        }
+    };
+    push(f.subject);
+    if let Some(e) = f.ipc {
+        push(&e.actor);
+    }
+    if let Some(p) = &f.chain.process {
+        push(&p.process);
+    }
+    if evidence.is_empty() {
+        return None;
+    }
+    let high = f.level >= Level::High;
+    Some(Reason {
+        kind: ReasonKind::PrivilegedProcess,
+        weight: if high {
+            Weight::Strong
+        } else {
+            Weight::Moderate
+        },
+        summary: if high {
+            format!(
+                "a {} IPC detection on a process with administrative privileges",
+                f.level
+            )
+        } else {
+            "the process has administrative privileges (SYSTEM, admin, root or high integrity)"
+                .into()
+        },
+        evidence,
+    })
+}
+
+const SYSTEM_PROCESSES: &[&str] = &[
+    "lsass.exe",
+    "winlogon.exe",
+    "csrss.exe",
+    "services.exe",
+    "smss.exe",
+    "wininit.exe",
+];
+
+fn user_to_privileged(f: &Facts<'_>) -> Option<Reason> {
+    let e = f.ipc?;
+    if e.kind != IpcKind::ProcessAccess {
+        return None;
+    }
+    let peer = e.peer.as_ref()?;
+    let target_system = peer
+        .image
+        .as_deref()
+        .is_some_and(|i| SYSTEM_PROCESSES.contains(&base_name(i).as_str()))
+        || peer.user.as_deref().is_some_and(privileged_user);
+    let actor_low =
+        privilege_of(&e.actor).is_none() && (e.actor.user.is_some() || e.actor.integrity.is_some());
+    (target_system && actor_low).then(|| Reason {
+        kind: ReasonKind::UserToPrivileged,
+        weight: Weight::Strong,
+        summary: "a user process opened a high-privilege system process".into(),
+        evidence: vec![format!(
+            "{} opened {}{}",
+            describe(&e.actor),
+            describe(peer),
+            e.detail
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        )],
+    })
+}
+
+fn dcom(f: &Facts<'_>) -> Vec<Reason> {
+    let mut strong: Vec<String> = Vec::new();
+    let mut moderate: Vec<String> = Vec::new();
+    let mut info: Vec<String> = Vec::new();
+    // A COM server in the chain starting an interpreter.
+    let entries: Vec<&ProcessRef> = f.chain.all().map(|c| &c.process).collect();
+    for pair in entries.windows(2) {
+        let (parent, child) = (pair[0], pair[1]);
+        let child_base = child.image.as_deref().map(base_name).unwrap_or_default();
+        let server = parent
+            .command_line
+            .as_deref()
+            .is_some_and(com::is_com_server_cmdline)
+            || parent
+                .image
+                .as_deref()
+                .is_some_and(|i| base_name(i) == "dllhost.exe");
+        if server && com::EXEC_CHILDREN.contains(&child_base.as_str()) {
+            strong.push(format!(
+                "COM server {} started {}",
+                describe(parent),
+                describe(child)
+            ));
+        }
+    }
+    let mut seen_child = false;
+    for e in f.ipc.into_iter().chain(f.window.iter()) {
+        match e.kind {
+            IpcKind::ComChild if !seen_child => {
+                seen_child = true;
+                let class = e.endpoint.label.as_deref().unwrap_or(&e.endpoint.name);
+                let child = e.peer.as_ref().map(describe).unwrap_or_default();
+                let line = format!("{} ({class}) started {child}", describe(&e.actor));
+                if !strong.iter().any(|s| s.contains(&child)) {
+                    strong.push(line);
+                }
+            }
+            IpcKind::DcomError if e.source.event_id == Some(10028) => {
+                moderate.push(e.detail.clone().unwrap_or_default())
+            }
+            IpcKind::DcomError => info.push(e.detail.clone().unwrap_or_default()),
+            _ => {}
+        }
+    }
+    if f.techniques.iter().any(|t| t.starts_with("T1021.003")) && !strong.is_empty() {
+        strong.push("the rule is tagged T1021.003 (Distributed Component Object Model)".into());
+    }
+    let mut out = Vec::new();
+    for (weight, evidence, summary) in [
+        (
+            Weight::Strong,
+            strong,
+            "signs of DCOM exploitation: a COM server started an interpreter",
+        ),
+        (
+            Weight::Moderate,
+            moderate,
+            "DCOM failed to reach a remote computer nearby (event 10028)",
+        ),
+        (
+            Weight::Info,
+            info,
+            "DCOM activation errors nearby (event 10016, often routine)",
+        ),
+    ] {
+        if !evidence.is_empty() {
+            out.push(Reason {
+                kind: ReasonKind::DcomExploitation,
+                weight,
+                summary: summary.into(),
+                evidence: dedup(evidence),
+            });
+        }
+    }
+    out
+}
+
+fn dedup(mut v: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    v.retain(|s| seen.insert(s.clone()));
+    v.truncate(20);
+    v
+}
+
+fn subject_images<'a>(f: &'a Facts<'_>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for p in [Some(f.subject), f.ipc.map(|e| &e.actor)]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(i) = p.image.as_deref()
+            && !out.iter().any(|o| o.eq_ignore_ascii_case(i))
+        {
+            out.push(i);
+        }
+    }
+    out
+}
+
+fn unsigned(f: &Facts<'_>) -> Option<Reason> {
+    let mut evidence = Vec::new();
+    if f.event_signed == Some(false) {
+        evidence.push("the detection event reports Signed: false".to_string());
+    }
+    for image in subject_images(f) {
+        let lower = image.to_ascii_lowercase();
+        if let Some((_, s)) = f.signatures.iter().find(|(i, _)| *i == lower)
+            && !s.signed
+        {
+            evidence.push(format!(
+                "{image} is unsigned (image load: Signed false{})",
+                s.status
+                    .as_deref()
+                    .map(|x| format!(", status {x}"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    (!evidence.is_empty()).then(|| Reason {
+        kind: ReasonKind::UnsignedBinary,
+        weight: Weight::Moderate,
+        summary: "an unsigned binary uses IPC".into(),
+        evidence,
+    })
+}
+
+const WRITABLE: &[&str] = &[
+    "\\users\\",
+    "\\appdata\\",
+    "\\temp\\",
+    "\\programdata\\",
+    "\\perflogs\\",
+    "\\$recycle.bin\\",
+    "\\downloads\\",
+    "/tmp/",
+    "/var/tmp/",
+    "/dev/shm/",
+    "/home/",
+    "/users/shared/",
+];
+
+fn location(f: &Facts<'_>) -> Option<Reason> {
+    let evidence: Vec<String> = subject_images(f)
+        .into_iter()
+        .filter(|i| {
+            let l = i.to_ascii_lowercase();
+            WRITABLE.iter().any(|w| l.contains(w))
+        })
+        .map(|i| format!("{i} runs from a user-writable folder"))
+        .collect();
+    (!evidence.is_empty()).then(|| Reason {
+        kind: ReasonKind::UnusualLocation,
+        weight: Weight::Moderate,
+        summary: "an unfamiliar binary (run from a user-writable folder) uses IPC".into(),
+        evidence,
+    })
+}
+
+fn ioc(f: &Facts<'_>) -> Option<Reason> {
+    let list = f.ioc?;
+    let mut evidence = Vec::new();
+    for (image, h) in f.hashes {
+        for hit in list.match_hashes(h) {
+            evidence.push(format!("{image}: known-bad hash {}", hit.value));
+        }
+    }
+    for e in f.ipc.into_iter().chain(f.window.iter()) {
+        if e.endpoint.kind != crate::ipc::EndpointKind::Pipe {
+            continue;
+        }
+        let name = e.endpoint.raw.as_deref().unwrap_or(&e.endpoint.name);
+        if let Some(hit) = list.match_pipe(name) {
+            evidence.push(format!(
+                "pipe {name} matches indicator {} ({} on {})",
+                hit.indicator,
+                e.kind.as_str(),
+                e.actor.label()
+            ));
+        }
+    }
+    for c in f.context {
+        let name = match &c.kind {
+            ContextKind::Dns { query, .. } => Some(query.as_str()),
+            ContextKind::Network { hostname, .. } => hostname.as_deref(),
+            _ => None,
+        };
+        if let Some(hit) = name.and_then(|n| list.match_domain(n)) {
+            evidence.push(format!(
+                "domain {} matches indicator {}",
+                hit.value, hit.indicator
+            ));
+        }
+    }
+    for p in f.chain.all() {
+        if let Some(cmd) = &p.process.command_line {
+            for hit in list.match_text(cmd) {
+                evidence.push(format!(
+                    "command line of {} names indicator {}",
+                    p.process.label(),
+                    hit.indicator
+                ));
+            }
+        }
+    }
+    (!evidence.is_empty()).then(|| Reason {
+        kind: ReasonKind::IocMatch,
+        weight: Weight::Strong,
+        summary: "a known-bad binary, pipe or domain is involved".into(),
+        evidence: dedup(evidence),
+    })
+}
+
+pub(crate) fn remote_address(ip: &str) -> bool {
+    let t = ip.trim().trim_start_matches("::ffff:");
+    !(t.is_empty()
+        || t == "-"
+        || t == "::1"
+        || t.starts_with("127.")
+        || t.eq_ignore_ascii_case("localhost")
+        || t == "0.0.0.0"
+        || t == "::")
+}
+
+fn lateral(f: &Facts<'_>) -> Option<Reason> {
+    let mut evidence = Vec::new();
+    if let Some(ip) = f.event_remote.filter(|ip| remote_address(ip)) {
+        evidence.push(format!("the detection event names remote address {ip}"));
+    }
+    for c in f.context {
+        match &c.kind {
+            ContextKind::Logon {
+                logon_type: Some(t @ (3 | 10)),
+                ip: Some(ip),
+                user,
+            } if remote_address(ip) => evidence.push(format!(
+                "{} logon (type {t}) from {ip}{} at {}",
+                if *t == 3 {
+                    "network"
+                } else {
+                    "remote interactive"
+                },
+                user.as_deref()
+                    .map(|u| format!(" as {u}"))
+                    .unwrap_or_default(),
+                c.time.map(|t| t.to_string()).unwrap_or_default()
+            )),
+            ContextKind::Network {
+                process,
+                destination: Some(d),
+                port: Some(p @ (135 | 445 | 5985 | 5986)),
+                ..
+            } if remote_address(d) && chain_has(f.chain, process) => {
+                evidence.push(format!("{} connected to {d}:{p}", process.label()))
+            }
+            _ => {}
+        }
+    }
+    for e in f.ipc.into_iter().chain(f.window.iter()) {
+        if e.kind == IpcKind::IpcShare {
+            evidence.push(format!(
+                "IPC$ access to {} by {}{}",
+                e.endpoint.raw.as_deref().unwrap_or(&e.endpoint.name),
+                e.actor.user.as_deref().unwrap_or("(unknown user)"),
+                e.remote
+                    .as_deref()
+                    .map(|r| format!(" from {r}"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    (!evidence.is_empty()).then(|| Reason {
+        kind: ReasonKind::LateralMovement,
+        weight: Weight::Strong,
+        summary:
+            "signs of lateral movement around the IPC (remote logon, remote source, IPC$ access)"
+                .into(),
+        evidence: dedup(evidence),
+    })
+}
+
+fn chain_has(chain: &ProcessChain, p: &ProcessRef) -> bool {
+    chain.all().any(|c| {
+        (c.process.guid.is_some() && c.process.guid == p.guid)
+            || (c.process.pid.is_some()
+                && c.process.pid == p.pid
+                && c.process.image.as_deref().map(str::to_ascii_lowercase)
+                    == p.image.as_deref().map(str::to_ascii_lowercase))
+    })
+}
+
+fn baseline(f: &Facts<'_>) -> Option<Reason> {
+    let statuses = f.baseline?;
+    if statuses.is_empty() {
+        return None;
+    }
+    let deviations: Vec<String> = statuses
+        .iter()
+        .filter_map(|s| match (s.deviation?, s.known) {
+            (DeviationKind::NeverSeen, _) => {
+                Some(format!("{} was never seen in the baseline", s.key))
+            }
+            (DeviationKind::RareHosts, Some(k)) => Some(format!(
+                "{} was seen on only {} of {} baseline hosts",
+                s.key, k.hosts, s.total_hosts
+            )),
+            (DeviationKind::RareHosts, None) => None,
+        })
+        .collect();
+    if !deviations.is_empty() {
+        return Some(Reason {
+            kind: ReasonKind::BaselineDeviation,
+            weight: Weight::Moderate,
+            summary: "processes communicating that do not typically interact (baseline deviation)"
+                .into(),
+            evidence: deviations,
+        });
+    }
+    Some(Reason {
+        kind: ReasonKind::BaselineCommon,
+        weight: Weight::Benign,
+        summary: "the baseline shows this communication as usual".into(),
+        evidence: statuses
+            .iter()
+            .filter_map(|s| {
+                s.known.map(|k| {
+                    format!(
+                        "{} seen {} times on {} of {} hosts",
+                        s.key, k.count, k.hosts, s.total_hosts
+                    )
+                })
+            })
+            .collect(),
+    })
+}
+
+fn burst(f: &Facts<'_>) -> Option<Reason> {
+    let b = f.bursts.first()?;
+    Some(Reason {
+        kind: ReasonKind::IpcBurst,
+        weight: Weight::Moderate,
+        summary: format!("the detection falls in a burst of IPC on {}", f.host),
+        evidence: f
+            .bursts
+            .iter()
+            .map(|b| {
+                format!(
+                    "{} IPC events from {} to {} (peak {} a minute)",
+                    b.events, b.start, b.end, b.peak_per_minute
+                )
+            })
+            .chain(std::iter::once(format!("first burst starts {}", b.start)))
+            .take(5)
+            .collect(),
+    })
+}

@@ -1,0 +1,268 @@
+//! Who talks to whom: processes (by image, user and integrity level) and
+//! endpoints, joined by create, connect, access and spawn edges with their
+//! counts, first and last sighting, and hosts.
+
+use std::collections::BTreeSet;
+
+use ahash::AHashMap;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::ipc::{Endpoint, IpcEvent, IpcKind, ProcessRef};
+use crate::normalize;
+
+/// What an edge does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeKind {
+    Create,
+    Connect,
+    Access,
+    Spawn,
+}
+
+impl EdgeKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EdgeKind::Create => "create",
+            EdgeKind::Connect => "connect",
+            EdgeKind::Access => "access",
+            EdgeKind::Spawn => "spawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EdgeKind> {
+        Some(match s {
+            "create" => EdgeKind::Create,
+            "connect" => EdgeKind::Connect,
+            "access" => EdgeKind::Access,
+            "spawn" => EdgeKind::Spawn,
+            _ => return None,
+        })
+    }
+}
+
+/// A node: a process or an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    pub id: String,
+    /// `process`, or the endpoint kind (`pipe`, `com`, `socket`...).
+    pub kind: String,
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<String>,
+    /// The node's name in baselines: a normalized image or an endpoint key.
+    pub baseline_name: String,
+}
+
+/// An edge, identified for baselines by the names of its ends.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct EdgeKey {
+    pub src: String,
+    pub kind: EdgeKind,
+    pub dst: String,
+}
+
+impl std::fmt::Display for EdgeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} -{}-> {}", self.src, self.kind.as_str(), self.dst)
+    }
+}
+
+/// An edge of the graph.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Edge {
+    pub from: String,
+    pub to: String,
+    pub kind: EdgeKind,
+    pub count: u64,
+    pub first: Option<Timestamp>,
+    pub last: Option<Timestamp>,
+    pub hosts: Vec<String>,
+    /// The IPC kinds behind the edge.
+    pub ipc_kinds: Vec<IpcKind>,
+    pub key: EdgeKey,
+}
+
+/// The IPC graph.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Graph {
+    pub nodes: Vec<Node>,
+    pub edges: Vec<Edge>,
+    /// Edges not kept because the graph was full.
+    pub dropped_edges: u64,
+}
+
+/// The name a process image has in baselines: lower case, user profile
+/// folders and version numbers replaced by placeholders.
+pub fn image_name(image: &str) -> String {
+    let lower = image.to_ascii_lowercase().replace('/', "\\");
+    let unix = image.starts_with('/');
+    let mut parts: Vec<String> = lower.split('\\').map(str::to_owned).collect();
+    for i in 1..parts.len() {
+        let prev = parts[i - 1].as_str();
+        if (prev == "users" || prev == "home") && i + 1 < parts.len() {
+            parts[i] = "<user>".into();
+        }
+    }
+    let joined = parts.join(if unix { "/" } else { "\\" });
+    normalize::path(&joined)
+}
+
+fn process_node(p: &ProcessRef, stand_in: &str) -> Node {
+    let label = p.image.clone().unwrap_or_else(|| stand_in.to_owned());
+    let baseline_name = match &p.image {
+        Some(i) => image_name(i),
+        None => stand_in.to_owned(),
+    };
+    let id = format!(
+        "proc:{}|{}|{}",
+        label.to_ascii_lowercase(),
+        p.user.as_deref().unwrap_or("").to_ascii_lowercase(),
+        p.integrity.as_deref().unwrap_or("").to_ascii_lowercase()
+    );
+    Node {
+        id,
+        kind: "process".into(),
+        label,
+        user: p.user.clone(),
+        integrity: p.integrity.clone(),
+        baseline_name,
+    }
+}
+
+fn endpoint_node(e: &Endpoint) -> Node {
+    let label = match &e.label {
+        Some(l) => format!("{l} {}", e.name),
+        None => e.name.clone(),
+    };
+    Node {
+        id: format!("ep:{}", e.key()),
+        kind: e.kind.as_str().into(),
+        label,
+        user: None,
+        integrity: None,
+        baseline_name: e.key(),
+    }
+}
+
+/// The edges one IPC event stands for.
+pub fn edges_of(e: &IpcEvent) -> Vec<(Node, EdgeKind, Node)> {
+    let stand_in = match e.kind {
+        IpcKind::IpcShare => "(remote client)",
+        _ => "(unknown process)",
+    };
+    let actor = process_node(&e.actor, stand_in);
+    let peer = e
+        .peer
+        .as_ref()
+        .map(|p| process_node(p, "(unknown process)"));
+    let ep = endpoint_node(&e.endpoint);
+    match (e.kind, peer) {
+        (IpcKind::PipeCreated, _) => vec![(actor, EdgeKind::Create, ep)],
+        (IpcKind::ProcessAccess, Some(peer)) => vec![(actor, EdgeKind::Access, peer)],
+        (IpcKind::Spawn, Some(peer)) => vec![(actor, EdgeKind::Spawn, peer)],
+        (IpcKind::ComLaunch, Some(peer)) => vec![
+            (actor, EdgeKind::Spawn, peer.clone()),
+            (peer, EdgeKind::Create, ep),
+        ],
+        (IpcKind::ComChild | IpcKind::DdeChild, Some(peer)) => vec![
+            (actor.clone(), EdgeKind::Create, ep),
+            (actor, EdgeKind::Spawn, peer),
+        ],
+        _ => vec![(actor, EdgeKind::Connect, ep)],
+    }
+}
+
+#[derive(Debug)]
+struct Acc {
+    count: u64,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    hosts: BTreeSet<String>,
+    kinds: BTreeSet<IpcKind>,
+    key: EdgeKey,
+}
+
+/// Builds a [`Graph`] from IPC events, holding at most `max_edges` edges.
+#[derive(Debug)]
+pub struct GraphBuilder {
+    nodes: AHashMap<String, Node>,
+    edges: AHashMap<(String, EdgeKind, String), Acc>,
+    max_edges: usize,
+    dropped: u64,
+}
+
+impl GraphBuilder {
+    pub fn new(max_edges: usize) -> GraphBuilder {
+        GraphBuilder {
+            nodes: AHashMap::new(),
+            edges: AHashMap::new(),
+            max_edges,
+            dropped: 0,
+        }
+    }
+
+    pub fn add(&mut self, e: &IpcEvent) {
+        for (from, kind, to) in edges_of(e) {
+            let id = (from.id.clone(), kind, to.id.clone());
+            if !self.edges.contains_key(&id) && self.edges.len() >= self.max_edges {
+                self.dropped += 1;
+                continue;
+            }
+            let key = EdgeKey {
+                src: from.baseline_name.clone(),
+                kind,
+                dst: to.baseline_name.clone(),
+            };
+            let acc = self.edges.entry(id).or_insert_with(|| Acc {
+                count: 0,
+                first: None,
+                last: None,
+                hosts: BTreeSet::new(),
+                kinds: BTreeSet::new(),
+                key,
+            });
+            acc.count += 1;
+            if let Some(t) = e.time {
+                acc.first = Some(acc.first.map_or(t, |f| f.min(t)));
+                acc.last = Some(acc.last.map_or(t, |l| l.max(t)));
+            }
+            if !acc.hosts.contains(&e.host) {
+                acc.hosts.insert(e.host.clone());
+            }
+            acc.kinds.insert(e.kind);
+            self.nodes.entry(from.id.clone()).or_insert(from);
+            self.nodes.entry(to.id.clone()).or_insert(to);
+        }
+    }
+
+    /// The graph so far, nodes and edges in a stable order.
+    pub fn graph(&self) -> Graph {
+        let mut nodes: Vec<Node> = self.nodes.values().cloned().collect();
+        nodes.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut edges: Vec<Edge> = self
+            .edges
+            .iter()
+            .map(|((from, kind, to), a)| Edge {
+                from: from.clone(),
+                to: to.clone(),
+                kind: *kind,
+                count: a.count,
+                first: a.first,
+                last: a.last,
+                hosts: a.hosts.iter().cloned().collect(),
+                ipc_kinds: a.kinds.iter().copied().collect(),
+                key: a.key.clone(),
+            })
+            .collect();
+        edges.sort_by(|a, b| (&a.from, a.kind, &a.to).cmp(&(&b.from, b.kind, &b.to)));
+        Graph {
+            nodes,
+            edges,
+            dropped_edges: self.dropped,
+        }
+    }
+}
