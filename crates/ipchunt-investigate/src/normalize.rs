@@ -110,9 +110,10 @@ fn replace_token(tok: &str) -> String {
     if hex {
         return "<hex>".into();
     }
-    // A word with a numeric tail (`X0`, `session12`) keeps the word.
+    // A word with a numeric tail of three digits or more (`session123`)
+    // keeps the word; short tails (`X11`, `winsock2`) are part of the name.
     let digits = tok.bytes().rev().take_while(u8::is_ascii_digit).count();
-    if digits >= 2 {
+    if digits >= 3 {
         return format!("{}<n>", &tok[..tok.len() - digits]);
     }
     tok.to_owned()
