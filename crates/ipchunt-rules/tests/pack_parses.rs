@@ -15,7 +15,9 @@ fn parse(path: &str, text: &str) -> SigmaCollection {
 fn is_uuid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
-        && parts.iter().all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
+        && parts
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 #[test]
@@ -65,17 +67,29 @@ fn ids_are_unique_uuids_and_metadata_is_complete() {
             file.path
         );
         for r in &coll.rules {
-            let id = r.id.as_deref().unwrap_or_else(|| panic!("{}: rule without id", file.path));
+            let id =
+                r.id.as_deref()
+                    .unwrap_or_else(|| panic!("{}: rule without id", file.path));
             assert!(is_uuid(id), "{}: id {id} is not a UUID", file.path);
-            assert!(ids.insert(id.to_string()), "{}: duplicate id {id}", file.path);
+            assert!(
+                ids.insert(id.to_string()),
+                "{}: duplicate id {id}",
+                file.path
+            );
             assert_eq!(r.author.as_deref(), Some("ipchunt"), "{}", file.path);
             assert!(r.date.is_some() && r.status.is_some(), "{}", file.path);
             assert!(r.description.is_some(), "{}: no description", file.path);
         }
         for c in &coll.correlations {
-            let id = c.id.as_deref().unwrap_or_else(|| panic!("{}: correlation without id", file.path));
+            let id =
+                c.id.as_deref()
+                    .unwrap_or_else(|| panic!("{}: correlation without id", file.path));
             assert!(is_uuid(id), "{}: id {id} is not a UUID", file.path);
-            assert!(ids.insert(id.to_string()), "{}: duplicate id {id}", file.path);
+            assert!(
+                ids.insert(id.to_string()),
+                "{}: duplicate id {id}",
+                file.path
+            );
         }
     }
 }
@@ -105,7 +119,12 @@ fn correlations_refer_to_rules_in_the_same_file() {
 fn layout_groups_rules_by_platform_and_mechanism() {
     for file in builtin() {
         let parts: Vec<&str> = file.path.split('/').collect();
-        assert_eq!(parts.len(), 4, "{}: expected rules/<platform>/<mechanism>/<file>", file.path);
+        assert_eq!(
+            parts.len(),
+            4,
+            "{}: expected rules/<platform>/<mechanism>/<file>",
+            file.path
+        );
         assert!(
             matches!(parts[1], "windows" | "linux" | "macos"),
             "{}: unknown platform",
