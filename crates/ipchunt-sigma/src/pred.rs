@@ -1,0 +1,208 @@
+//! Predicates: one test of one value against one field. Every value of every
+//! detection item of every rule becomes one predicate with a global id.
+//!
+//! Literal predicates are decided by the field scanners (one automaton per
+//! field); the others are evaluated directly when a condition needs them.
+
+use ipchunt_core::{Event, FieldKey, Taxonomy, ValueRef};
+use regex::Regex;
+
+use crate::modifiers::network::Cidr;
+use crate::modifiers::numeric::{CmpOp, TimePart};
+
+pub(crate) type PredId = u32;
+
+/// Where a literal must sit in the field's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pos {
+    Exact,
+    Prefix,
+    Suffix,
+    Contains,
+}
+
+impl Pos {
+    /// Whether a match at `start..end` of a text of `len` bytes qualifies.
+    #[inline]
+    pub(crate) fn accepts(self, start: usize, end: usize, len: usize) -> bool {
+        match self {
+            Pos::Exact => start == 0 && end == len,
+            Pos::Prefix => start == 0,
+            Pos::Suffix => end == len,
+            Pos::Contains => true,
+        }
+    }
+
+    /// The same test by plain string comparison.
+    pub(crate) fn test(self, hay: &str, needle: &str) -> bool {
+        match self {
+            Pos::Exact => hay == needle,
+            Pos::Prefix => hay.starts_with(needle),
+            Pos::Suffix => hay.ends_with(needle),
+            Pos::Contains => hay.contains(needle),
+        }
+    }
+}
+
+/// Lower-cases for case-insensitive comparison (ASCII fast path).
+pub(crate) fn fold(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_ascii() {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(s)
+        }
+    } else {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum Test {
+    /// A literal found by the field's automaton (`needle` is folded when
+    /// not `cased`).
+    Literal {
+        needle: Box<str>,
+        pos: Pos,
+        cased: bool,
+    },
+    /// A value with inner wildcards: a regex decides; `trigger`, a literal
+    /// every match contains, lets the automaton find candidates first.
+    Glob {
+        re: Regex,
+        trigger: Option<(Box<str>, bool)>,
+    },
+    Regex(Regex),
+    Cidr(Cidr),
+    Num(CmpOp, f64),
+    Time(TimePart, CmpOp, i64),
+    /// `exists: true/false` (a null value counts as absent).
+    Exists(bool),
+    /// Compares with another field of the same event.
+    FieldRef {
+        other: FieldKey,
+        pos: Pos,
+        cased: bool,
+    },
+    /// `null`: the field is absent or null.
+    Null,
+    /// A value that can never match (a placeholder without values).
+    Never,
+}
+
+/// The field a predicate reads: one field, or every value of the event
+/// (keyword searches).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    Field(FieldKey),
+    Keywords,
+}
+
+#[derive(Debug)]
+pub(crate) struct Pred {
+    pub target: Target,
+    pub test: Test,
+}
+
+impl Pred {
+    /// Whether the automaton decides this predicate (its bit is complete
+    /// after the scan).
+    pub(crate) fn scanned(&self) -> bool {
+        matches!(self.target, Target::Field(_))
+            && match &self.test {
+                Test::Literal { needle, .. } => !needle.is_empty(),
+                Test::Glob { trigger, .. } => trigger.is_some(),
+                _ => false,
+            }
+    }
+
+    /// Evaluates the predicate on an event, without the automaton.
+    pub(crate) fn eval(&self, ev: &Event) -> bool {
+        match &self.target {
+            Target::Keywords => ev.fields().any(|(_, v)| self.test.on_value(v.as_ref(), ev)),
+            Target::Field(key) => {
+                let v = ev.get_key(key);
+                match &self.test {
+                    Test::Exists(want) => v.is_some_and(|v| !v.is_null()) == *want,
+                    Test::Null => v.is_none_or(|v| v.is_null()),
+                    _ => v.is_some_and(|v| self.test.on_value(v, ev)),
+                }
+            }
+        }
+    }
+
+    /// The event value this predicate looked at, for reports.
+    pub(crate) fn value_text(&self, ev: &Event, tax: &Taxonomy) -> Option<(String, String)> {
+        match &self.target {
+            Target::Field(key) => {
+                let name = match key {
+                    FieldKey::Known(id) => tax.name(*id).to_owned(),
+                    FieldKey::Other(n) => n.to_string(),
+                };
+                let v = ev.get_key(key)?;
+                let text = match v {
+                    ValueRef::List(l) => {
+                        let parts: Vec<String> = l
+                            .iter()
+                            .filter_map(|x| x.as_ref().text().map(|t| t.into_owned()))
+                            .collect();
+                        parts.join(", ")
+                    }
+                    other => other.text().map(|t| t.into_owned()).unwrap_or_default(),
+                };
+                Some((name, text))
+            }
+            Target::Keywords => ev.fields().find_map(|(k, v)| {
+                if !self.test.on_value(v.as_ref(), ev) {
+                    return None;
+                }
+                let name = match k {
+                    FieldKey::Known(id) => tax.name(*id).to_owned(),
+                    FieldKey::Other(n) => n.to_string(),
+                };
+                Some((name, v.as_ref().text()?.into_owned()))
+            }),
+        }
+    }
+}
+
+impl Test {
+    /// Tests a value that needs no other field (literals and wildcards).
+    pub(crate) fn on_value_plain(&self, v: ValueRef<'_>) -> bool {
+        match self {
+            Test::Literal { needle, pos, cased } => v.text().is_some_and(|t| {
+                if *cased {
+                    pos.test(&t, needle)
+                } else {
+                    pos.test(&fold(&t), needle)
+                }
+            }),
+            Test::Glob { re, .. } => v.text().is_some_and(|t| re.is_match(&t)),
+            _ => false,
+        }
+    }
+
+    /// Tests one event value; a list matches when any element does.
+    pub(crate) fn on_value(&self, v: ValueRef<'_>, ev: &Event) -> bool {
+        if let ValueRef::List(items) = v {
+            return items.iter().any(|x| self.on_value(x.as_ref(), ev));
+        }
+        match self {
+            Test::Literal { .. } | Test::Glob { .. } => self.on_value_plain(v),
+            Test::Regex(re) => v.text().is_some_and(|t| re.is_match(&t)),
+            Test::Cidr(net) => v.text().is_some_and(|t| net.contains_text(&t)),
+            Test::Num(op, n) => {
+                crate::modifiers::numeric::number(v).is_some_and(|x| op.holds(x, *n))
+            }
+            Test::Time(part, op, n) => part
+                .extract(v)
+                .is_some_and(|x| op.holds(x as f64, *n as f64)),
+            Test::Exists(want) => v.is_null() != *want,
+            Test::Null => v.is_null(),
+            Test::FieldRef { other, pos, cased } => {
+                crate::modifiers::field::fieldref(v, ev.get_key(other), *pos, *cased)
+            }
+            Test::Never => false,
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Test helpers: small events, rule engines from YAML text, the shared
+//! corpora, and evtx_dump-style JSON records as events.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ipchunt_core::{Event, Locator, Provenance, Taxonomy, Value};
+use ipchunt_sigma::{Engine, Match, RuleSet};
+
+pub const SYSMON: &str = "Microsoft-Windows-Sysmon/Operational";
+
+/// `<repo>/../shared`, when present.
+pub fn shared() -> Option<PathBuf> {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let p = repo.join("../shared");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!(
+            "SKIPPED: {} not found; corpus tests need ../shared",
+            p.display()
+        );
+        None
+    }
+}
+
+pub fn engine(yaml: &str) -> Engine {
+    let mut rs = RuleSet::new(Taxonomy::builtin());
+    rs.add_str(yaml, "test.yml", false);
+    assert!(rs.rejections().is_empty(), "{:?}", rs.rejections());
+    rs.compile()
+}
+
+/// An event from a channel with an event id and fields (canonical names).
+pub fn event(channel: &str, eid: u32, fields: &[(&str, Value)]) -> Event {
+    let tax = Taxonomy::builtin();
+    let mut p = Provenance::new("test".into(), Locator::Index(0), "test");
+    p.channel = Some(channel.into());
+    p.event_id = Some(eid);
+    let mut e = Event::new(p);
+    for (k, v) in fields {
+        e.push(tax.resolve(k), v.clone());
+    }
+    e
+}
+
+/// A Sysmon process creation event.
+pub fn proc(fields: &[(&str, &str)]) -> Event {
+    let f: Vec<(&str, Value)> = fields.iter().map(|(k, v)| (*k, Value::str(*v))).collect();
+    event(SYSMON, 1, &f)
+}
+
+pub fn matches(e: &Engine, ev: &Event) -> Vec<Match> {
+    let mut out = Vec::new();
+    e.eval(ev, &mut out);
+    out
+}
+
+pub fn fires(e: &Engine, ev: &Event) -> bool {
+    !matches(e, ev).is_empty()
+}
+
+/// A process_creation rule with the given detection block (indented by 4).
+pub fn proc_rule(detection: &str) -> Engine {
+    engine(&format!(
+        "title: t\nid: 00000000-0000-0000-0000-000000000001\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n{detection}\nlevel: high\n"
+    ))
+}
+
+/// Every JSON document in a file of concatenated evtx_dump records.
+pub fn json_docs(text: &str) -> Vec<serde_json::Value> {
+    serde_json::Deserializer::from_str(text)
+        .into_iter::<serde_json::Value>()
+        .filter_map(Result::ok)
+        .collect()
+}
+
+fn scalar(v: &serde_json::Value) -> Option<&serde_json::Value> {
+    match v {
+        serde_json::Value::Object(m) => m.get("#text"),
+        other => Some(other),
+    }
+}
+
+fn flatten(tax: &Taxonomy, e: &mut Event, v: &serde_json::Value) {
+    let serde_json::Value::Object(m) = v else {
+        return;
+    };
+    for (k, x) in m {
+        if k == "#attributes" {
+            continue;
+        }
+        match x {
+            serde_json::Value::Object(inner) if !inner.contains_key("#text") => flatten(tax, e, x),
+            _ => {
+                if let Some(s) = scalar(x) {
+                    e.push(tax.resolve(k), Value::from_json(s));
+                }
+            }
+        }
+    }
+}
+
+/// An evtx_dump JSON record (`{"Event": {"System": .., "EventData": ..}}`)
+/// as an event.
+pub fn evtx_json_event(tax: &Arc<Taxonomy>, file: &str, n: u64, doc: &serde_json::Value) -> Event {
+    let sys = &doc["Event"]["System"];
+    let mut p = Provenance::new(file.into(), Locator::Index(n), "evtx-json");
+    let s = |v: &serde_json::Value| v.as_str().map(Arc::<str>::from);
+    p.channel = s(&sys["Channel"]);
+    p.provider = s(&sys["Provider"]["#attributes"]["Name"]);
+    p.computer = s(&sys["Computer"]);
+    p.event_id = scalar(&sys["EventID"])
+        .and_then(|v| v.as_u64())
+        .map(|v| v as u32);
+    p.timestamp = sys["TimeCreated"]["#attributes"]["SystemTime"]
+        .as_str()
+        .and_then(|t| t.parse().ok());
+    let mut e = Event::new(p);
+    for part in ["EventData", "UserData"] {
+        flatten(tax, &mut e, &doc["Event"][part]);
+    }
+    e
+}
