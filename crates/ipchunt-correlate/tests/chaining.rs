@@ -1,0 +1,259 @@
+//! Correlations of correlations, field aliases and `generate`, from the
+//! specification's examples.
+
+mod common;
+
+use common::*;
+
+/// The specification's closing example, whole: failed logins followed by a
+/// successful login, one correlation on another.
+const BRUTE_FORCE: &str = r#"
+title: Correlation - Multiple Failed Logins Followed by Successful Login
+id: b180ead8-d58f-40b2-ae54-c8940995b9b6
+status: experimental
+correlation:
+    type: temporal_ordered
+    rules:
+        - multiple_failed_login
+        - successful_login
+    group-by:
+        - User
+    timespan: 10m
+level: high
+---
+title: Multiple failed logons
+id: a8418a5a-5fc4-46b5-b23b-6c73beb19d41
+name: multiple_failed_login
+correlation:
+    type: event_count
+    rules:
+        - failed_login
+    group-by:
+        - User
+    timespan: 10m
+    condition:
+        gte: 10
+---
+title: Single failed login
+id: 53ba33fd-3a50-4468-a5ef-c583635cfa92
+name: failed_login
+logsource:
+    product: windows
+    service: security
+detection:
+    selection:
+        EventID:
+            - 529
+            - 4625
+    condition: selection
+---
+title: Successful login
+id: 4d0a2c83-c62c-4ed4-b475-c7e23a9269b8
+name: successful_login
+logsource:
+    product: windows
+    service: security
+detection:
+    selection:
+        EventID:
+            - 528
+            - 4624
+    condition: selection
+"#;
+
+const OUTER: &str = "Correlation - Multiple Failed Logins Followed by Successful Login";
+const INNER: &str = "Multiple failed logons";
+
+#[test]
+fn failed_logins_then_success_chain() {
+    let mut s = load(BRUTE_FORCE, &[]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let (outer, inner) = (s.corr_index(OUTER), s.corr_index(INNER));
+    let mut needed = vec![s.rule("failed_login"), s.rule("successful_login")];
+    needed.sort();
+    assert_eq!(s.corr.needed_rules(), needed);
+    // `generate` is false: only the outermost correlation reports.
+    assert!(s.corr.reports_correlation(outer));
+    assert!(!s.corr.reports_correlation(inner));
+    assert!(!s.corr.reports_base(s.rule("failed_login")));
+    assert!(!s.corr.reports_base(s.rule("successful_login")));
+    assert!(!s.corr.generates(outer));
+
+    let bob = [("User", "bob")];
+    // A success before the failures does not count.
+    assert!(s.feed("successful_login", &ev(0, &bob)).is_empty());
+    let mut hits = Vec::new();
+    for i in 0..10 {
+        hits.extend(s.feed("failed_login", &ev(10 + i, &bob)));
+        // Eve fails as often but never succeeds.
+        hits.extend(s.feed("failed_login", &ev(10 + i, &[("User", "eve")])));
+    }
+    assert_eq!(hits.len(), 2, "the inner correlation fired for bob and eve");
+    assert!(hits.iter().all(|h| h.correlation == inner));
+    let hits = s.feed("successful_login", &ev(100, &bob));
+    assert_eq!(hits.len(), 1);
+    let h = &hits[0];
+    assert_eq!(h.correlation, outer);
+    assert_eq!(group(h, "User"), "bob");
+    assert_eq!(h.info.events.len(), 11, "ten failures and the success");
+    assert_eq!((h.info.first, h.info.last), (Some(at(10)), Some(at(100))));
+    assert!(
+        s.feed("successful_login", &ev(101, &[("User", "mallory")]))
+            .is_empty()
+    );
+}
+
+#[test]
+fn nine_failures_then_success_is_not_enough() {
+    let mut s = load(BRUTE_FORCE, &[]);
+    let bob = [("User", "bob")];
+    for i in 0..9 {
+        assert!(s.feed("failed_login", &ev(i, &bob)).is_empty());
+    }
+    assert!(s.feed("successful_login", &ev(20, &bob)).is_empty());
+    assert!(s.corr.finish().is_empty());
+}
+
+#[test]
+fn generate_true_keeps_the_base_rules_reporting() {
+    let yaml = BRUTE_FORCE.replacen("level: high", "level: high\ngenerate: true", 1);
+    let s = load(&yaml, &[]);
+    let outer = s.corr_index(OUTER);
+    assert!(s.corr.generates(outer));
+    // The outer rule generates: what it refers to reports too.
+    assert!(s.corr.reports_base(s.rule("successful_login")));
+    assert!(s.corr.reports_correlation(s.corr_index(INNER)));
+    // The inner one does not: its base rule stays quiet.
+    assert!(!s.corr.reports_base(s.rule("failed_login")));
+}
+
+#[test]
+fn complete_window_hits_feed_a_parent_in_time_order() {
+    let yaml = r#"
+title: Quiet minute
+name: quiet
+correlation:
+    type: event_count
+    rules: [beacon]
+    group-by: [Computer]
+    timespan: 1m
+    condition:
+        lt: 2
+---
+title: Repeatedly quiet
+correlation:
+    type: event_count
+    rules: [quiet]
+    group-by: [Computer]
+    timespan: 10m
+    condition:
+        gte: 2
+"#;
+    let mut s = load(yaml, &["beacon"]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let h = [("Computer", "h1")];
+    assert!(s.feed("beacon", &ev(0, &h)).is_empty());
+    // The window [0, 60] closes when this event arrives: one child hit.
+    let hits = s.feed("beacon", &ev(100, &h));
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].correlation, s.corr_index("Quiet minute"));
+    // The second window closes at the end: the child's second hit makes
+    // the parent fire.
+    let hits = s.corr.finish();
+    let parents: Vec<_> = hits
+        .iter()
+        .filter(|h| h.correlation == s.corr_index("Repeatedly quiet"))
+        .collect();
+    assert_eq!(parents.len(), 1);
+    assert_eq!(group(parents[0], "Computer"), "h1");
+    assert_eq!(parents[0].info.events.len(), 2);
+}
+
+const ALIASES: &str = r#"
+title: Internal error
+name: internal_error
+logsource:
+    category: webserver
+detection:
+    selection:
+        http.response.status_code: 500
+    condition: selection
+---
+title: New network connection
+name: new_network_connection
+logsource:
+    category: network
+detection:
+    selection:
+        event.category: network
+        event.type: connection
+        event.outcome: success
+    condition: selection
+---
+title: Error then connection
+correlation:
+    type: temporal
+    rules:
+        - internal_error
+        - new_network_connection
+    group-by:
+        - internal_ip
+        - remote_ip
+    timespan: 10s
+    aliases:
+        internal_ip:
+            internal_error: destination.ip
+            new_network_connection: source.ip
+        remote_ip:
+            internal_error: source.ip
+            new_network_connection: destination.ip
+"#;
+
+#[test]
+fn aliases_spec_example_groups_across_field_names() {
+    let mut s = load(ALIASES, &[]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let err = ev(
+        0,
+        &[("destination.ip", "10.0.0.1"), ("source.ip", "203.0.113.9")],
+    );
+    assert!(s.feed("internal_error", &err).is_empty());
+    // The same addresses in the same fields are not the same roles.
+    let same_fields = ev(
+        1,
+        &[("destination.ip", "10.0.0.1"), ("source.ip", "203.0.113.9")],
+    );
+    assert!(s.feed("new_network_connection", &same_fields).is_empty());
+    let conn = ev(
+        2,
+        &[("source.ip", "10.0.0.1"), ("destination.ip", "203.0.113.9")],
+    );
+    let hits = s.feed("new_network_connection", &conn);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(group(&hits[0], "internal_ip"), "10.0.0.1");
+    assert_eq!(group(&hits[0], "remote_ip"), "203.0.113.9");
+    assert_eq!(hits[0].info.events.len(), 2);
+    // Past the 10 s window: nothing.
+    let mut s = load(ALIASES, &[]);
+    s.feed("internal_error", &err);
+    let late = ev(
+        11,
+        &[("source.ip", "10.0.0.1"), ("destination.ip", "203.0.113.9")],
+    );
+    assert!(s.feed("new_network_connection", &late).is_empty());
+}
+
+#[test]
+fn an_alias_naming_a_foreign_rule_is_rejected() {
+    let yaml = ALIASES.replace(
+        "            new_network_connection: source.ip",
+        "            some_other_rule: source.ip",
+    );
+    let s = load(&yaml, &[]);
+    assert_eq!(s.errors.len(), 1);
+    let msg = s.errors[0].to_string();
+    assert!(
+        msg.contains("alias \"internal_ip\"") && msg.contains("some_other_rule"),
+        "{msg}"
+    );
+}
