@@ -162,7 +162,11 @@ impl Runtime {
         self.next_sweep = i128::MIN;
     }
 
-    pub(crate) fn open_groups(&self) -> usize {
-        self.states.iter().flatten().map(CorrState::groups).sum()
+    pub(crate) fn open_groups(&self) -> (usize, usize) {
+        let states = || self.states.iter().flatten();
+        (
+            states().map(CorrState::groups).sum(),
+            states().map(CorrState::held).sum(),
+        )
     }
 }

@@ -103,6 +103,8 @@ pub struct CorrelatorStats {
     pub hits: u64,
     /// Groups holding state now.
     pub open_groups: usize,
+    /// Inputs (events or hits) held in their windows now.
+    pub held_inputs: usize,
 }
 
 /// Runs correlation rules over rule matches fed in time order.
@@ -220,10 +222,12 @@ impl Correlator {
     }
 
     pub fn stats(&self) -> CorrelatorStats {
+        let (open_groups, held_inputs) = self.rt.open_groups();
         CorrelatorStats {
             missing_group_field: self.rt.skips.missing_group,
             missing_value_field: self.rt.skips.missing_value,
-            open_groups: self.rt.open_groups(),
+            open_groups,
+            held_inputs,
             ..self.rt.stats
         }
     }

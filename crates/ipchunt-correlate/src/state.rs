@@ -67,6 +67,17 @@ impl CorrState {
         self.groups.len()
     }
 
+    /// How many inputs its windows hold.
+    pub(crate) fn held(&self) -> usize {
+        self.groups
+            .values()
+            .map(|g| match &g.body {
+                Body::Count(w) => w.len(),
+                Body::Temporal(w) => w.held(),
+            })
+            .sum()
+    }
+
     pub(crate) fn clear(&mut self) {
         self.groups.clear();
         self.next_sweep = i128::MIN;

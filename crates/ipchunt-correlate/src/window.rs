@@ -46,6 +46,10 @@ impl CountWindow {
         self.entries.is_empty()
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     /// Whether `part` is the newest input already (the same event matched
     /// by two of the referenced rules counts once).
     pub(crate) fn ends_with(&self, part: &Part) -> bool {
@@ -161,6 +165,11 @@ impl TemporalWindow {
             last: (0..l).map(|_| None).collect(),
             chain: (0..c).map(|_| None).collect(),
         }
+    }
+
+    /// How many sightings and chains it holds.
+    pub(crate) fn held(&self) -> usize {
+        self.last.iter().flatten().count() + self.chain.iter().flatten().count()
     }
 
     pub(crate) fn sight(&mut self, slot: usize, t: i128, part: Part) {
