@@ -139,7 +139,7 @@ pub(crate) fn enrich(inv: &Investigation, detections: &[Detection]) -> Vec<Enric
                 near.sort_by_key(|(d, _)| *d);
                 near.truncate(inv.config.window_events);
                 let mut w: Vec<IpcEvent> = near.into_iter().map(|(_, e)| e.clone()).collect();
-                w.sort_by(|a, b| a.time.cmp(&b.time));
+                w.sort_by_key(|e| e.time);
                 let c = in_window(ctx_idx.get(&host), t, span)
                     .iter()
                     .map(|(_, i)| &inv.context[*i])

@@ -252,7 +252,7 @@ pub(crate) fn parse_socket(v: &str) -> Option<String> {
         let end = rest.find([' ', '}']).unwrap_or(rest.len());
         return (end > 0).then(|| rest[..end].to_owned());
     }
-    if t.len() >= 6 && t.len() % 2 == 0 && t.bytes().all(|c| c.is_ascii_hexdigit()) {
+    if t.len() >= 6 && t.len().is_multiple_of(2) && t.bytes().all(|c| c.is_ascii_hexdigit()) {
         let bytes: Vec<u8> = (0..t.len())
             .step_by(2)
             .filter_map(|i| u8::from_str_radix(&t[i..i + 2], 16).ok())

@@ -177,7 +177,7 @@ pub(crate) fn build(
                     event: e.clone(),
                 })
                 .collect();
-            evs.sort_by(|a, b| a.event.time.cmp(&b.event.time));
+            evs.sort_by_key(|e| e.event.time);
             HostTimeline {
                 host: host.to_owned(),
                 stats,

@@ -60,12 +60,15 @@ impl ProcessChain {
     }
 }
 
+/// The processes of one pid on one host: (start, key), by start.
+type Starts = Vec<(Option<Timestamp>, String)>;
+
 /// The process tree.
 #[derive(Debug, Default)]
 pub struct ProcessTree {
     nodes: AHashMap<String, ProcNode>,
     by_guid: AHashMap<(String, String), String>,
-    by_pid: AHashMap<(String, i64), Vec<(Option<Timestamp>, String)>>,
+    by_pid: AHashMap<(String, i64), Starts>,
     by_parent_guid: AHashMap<(String, String), Vec<String>>,
     by_parent_pid: AHashMap<(String, i64), Vec<String>>,
     max: usize,
@@ -158,10 +161,10 @@ impl ProcessTree {
     /// The process a reference names on a host at a time: by GUID, else
     /// the latest process of that pid started no later than `at`.
     pub fn find(&self, host: &str, p: &ProcessRef, at: Option<Timestamp>) -> Option<&ProcNode> {
-        if let Some(g) = &p.guid {
-            if let Some(k) = self.by_guid.get(&(host.to_owned(), norm_guid(g))) {
-                return self.nodes.get(k);
-            }
+        if let Some(g) = &p.guid
+            && let Some(k) = self.by_guid.get(&(host.to_owned(), norm_guid(g)))
+        {
+            return self.nodes.get(k);
         }
         let list = self.by_pid.get(&(host.to_owned(), p.pid?))?;
         let cands = match at {

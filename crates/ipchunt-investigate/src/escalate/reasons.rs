@@ -501,7 +501,9 @@ fn baseline(f: &Facts<'_>) -> Option<Reason> {
 }
 
 fn burst(f: &Facts<'_>) -> Option<Reason> {
-    let b = f.bursts.first()?;
+    if f.bursts.is_empty() {
+        return None;
+    }
     Some(Reason {
         kind: ReasonKind::IpcBurst,
         weight: Weight::Moderate,
@@ -509,14 +511,13 @@ fn burst(f: &Facts<'_>) -> Option<Reason> {
         evidence: f
             .bursts
             .iter()
+            .take(5)
             .map(|b| {
                 format!(
                     "{} IPC events from {} to {} (peak {} a minute)",
                     b.events, b.start, b.end, b.peak_per_minute
                 )
             })
-            .chain(std::iter::once(format!("first burst starts {}", b.start)))
-            .take(5)
             .collect(),
     })
 }
