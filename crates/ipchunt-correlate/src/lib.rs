@@ -9,6 +9,25 @@
 //! `group-by`, `timespan`, field `aliases`, chaining (a correlation
 //! referring to another's hits) and `generate`.
 //!
+//! # Wiring
+//!
+//! 1. Load the correlation rules with `rsigma-parser`, and build a map from
+//!    every rule `id` and `name` (detection rules and correlation rules)
+//!    to a [`RuleRef`]; pass it as `resolve` to [`Correlator::new`].
+//!    Report the returned [`CorrelationError`]s as rule rejections.
+//! 2. Evaluate at least the base rules of [`Correlator::needed_rules`] on
+//!    every event, including rules that [`Correlator::reports_base`] says
+//!    should not report their own detections (`generate: false`).
+//! 3. Merge the events of all files into one stream in non-decreasing
+//!    timestamp order (a k-way merge of per-file streams sorted by
+//!    timestamp, ties in file then record order), and call
+//!    [`Correlator::observe`] for each needed rule that matched, event by
+//!    event. Events without timestamp may be fed anywhere: they are
+//!    counted and skipped.
+//! 4. Call [`Correlator::finish`] at the end. Report a hit as a
+//!    detection when [`Correlator::reports_correlation`] says so, with
+//!    the last of `info.events` as the detection's event.
+//!
 //! # Windows and when a hit is emitted
 //!
 //! Windows slide: an input at time `t` is judged with the inputs of its
