@@ -7,7 +7,25 @@ mod common;
 use std::collections::BTreeSet;
 use std::fs;
 
+use std::path::{Path, PathBuf};
+
 use common::{fixtures_dir, load_pack, stem};
+
+/// The fixture `kind` (`positive` or `negative`) in `dir`: `kind.jsonl`,
+/// or `kind.<ext>` for sources that are not JSON (auditd logs).
+fn fixture(dir: &Path, kind: &str) -> PathBuf {
+    let prefix = format!("{kind}.");
+    fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&prefix))
+        })
+        .unwrap_or_else(|| panic!("{}: no {kind} fixture", dir.display()))
+}
 
 #[test]
 fn pack_loads_with_zero_rejections_and_no_warnings() {
@@ -50,8 +68,8 @@ fn pack_loads_with_zero_rejections_and_no_warnings() {
 fn every_rule_has_a_positive_and_a_negative_fixture() {
     for rule in ipchunt_rules::builtin() {
         let dir = fixtures_dir().join(stem(rule.path));
-        for kind in ["positive.jsonl", "negative.jsonl"] {
-            let f = dir.join(kind);
+        for kind in ["positive", "negative"] {
+            let f = fixture(&dir, kind);
             let text = fs::read_to_string(&f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
             assert!(!text.trim().is_empty(), "{} is empty", f.display());
         }
@@ -66,8 +84,8 @@ fn each_rule_fires_on_its_positive_fixture_and_not_on_its_near_miss() {
     for rule in ipchunt_rules::builtin() {
         let name = stem(rule.path);
         let dir = fixtures_dir().join(&name);
-        let pos = pack.hunt(&[dir.join("positive.jsonl")]);
-        let neg = pack.hunt(&[dir.join("negative.jsonl")]);
+        let pos = pack.hunt(&[fixture(&dir, "positive")]);
+        let neg = pack.hunt(&[fixture(&dir, "negative")]);
         for (kind, out) in [("positive", &pos), ("negative", &neg)] {
             if !out.bad.is_empty() || out.events == 0 {
                 failures.push(format!(
