@@ -150,6 +150,21 @@ impl RuleSet {
         };
         let missing = expected.saturating_sub(col.len());
         let errors = col.errors.clone();
+        // A level or status outside the specification's values is an
+        // invalid rule, not a detail to guess around.
+        if let Some(bad) = errors
+            .iter()
+            .find(|e| e.starts_with("invalid level") || e.starts_with("invalid status"))
+        {
+            let what = if bad.starts_with("invalid level") {
+                "invalid level"
+            } else {
+                "invalid status"
+            };
+            self.rejections
+                .push(reject(origin, label, Refusal::new(what, bad.clone())));
+            return;
+        }
         if missing > 0 {
             let detail = errors.join("; ");
             let mut r = classify(&detail, text);

@@ -187,6 +187,12 @@ pub(crate) fn compile_value(
         return numeric::compare(v, op).map(|t| vec![t]);
     }
     if matches!(v, SigmaValue::Null) {
+        if m.pos.is_some() || !m.enc.is_empty() || m.expand {
+            return Err(Refusal::new(
+                "null value with a string modifier",
+                "contains/startswith/endswith/encodings need a string",
+            ));
+        }
         return Ok(vec![Test::Null]);
     }
     let strings = if m.expand {

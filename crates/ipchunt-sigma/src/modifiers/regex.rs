@@ -7,7 +7,7 @@ use super::Refusal;
 use crate::pred::Test;
 
 /// Compiled program size limit per regex (bytes).
-const SIZE_LIMIT: usize = 2 << 20;
+const SIZE_LIMIT: usize = 10 << 20;
 /// Lazy DFA cache limit per regex (bytes).
 const DFA_LIMIT: usize = 2 << 20;
 
