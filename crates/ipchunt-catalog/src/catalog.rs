@@ -143,7 +143,11 @@ pub fn build_catalog_from(
         .filter(|r| r.has_technique(technique, include_subtechniques))
         .collect();
     rules.sort_by(|a, b| {
-        (a.vendor, a.title.to_lowercase(), &a.path).cmp(&(b.vendor, b.title.to_lowercase(), &b.path))
+        (a.vendor, a.title.to_lowercase(), &a.path).cmp(&(
+            b.vendor,
+            b.title.to_lowercase(),
+            &b.path,
+        ))
     });
     let by_vendor = Vendor::ALL
         .iter()
@@ -199,8 +203,11 @@ fn event_rows(rules: &[CatalogRule]) -> Vec<EventRow> {
         })
         .collect();
     rows.sort_by(|a, b| {
-        (&a.event.provider, &a.event.channel, a.event.event_id)
-            .cmp(&(&b.event.provider, &b.event.channel, b.event.event_id))
+        (&a.event.provider, &a.event.channel, a.event.event_id).cmp(&(
+            &b.event.provider,
+            &b.event.channel,
+            b.event.event_id,
+        ))
     });
     rows
 }
@@ -221,7 +228,11 @@ fn field_rows(rules: &[CatalogRule]) -> Vec<FieldRow> {
             if is_source_selector(&p.field) {
                 continue;
             }
-            let name = if p.field.is_empty() { "(keyword)" } else { p.field.as_str() };
+            let name = if p.field.is_empty() {
+                "(keyword)"
+            } else {
+                p.field.as_str()
+            };
             let a = acc.entry(name.to_owned()).or_default();
             a.known = p.known;
             a.originals.insert((r.vendor, p.original.clone()));
@@ -276,7 +287,9 @@ fn indicator_rows(
             } else {
                 continue;
             };
-            let e = target.entry(key(p)).or_insert_with(|| (p.value.clone(), BTreeSet::new()));
+            let e = target
+                .entry(key(p))
+                .or_insert_with(|| (p.value.clone(), BTreeSet::new()));
             e.1.insert(format!("{}: {}", r.vendor, r.title));
         }
     }

@@ -50,7 +50,12 @@ impl ObservedTelemetry {
                 self.provider_events.insert((v, id));
             }
         }
-        for id in [builtin_ids::EVENT_ID, builtin_ids::CHANNEL, builtin_ids::PROVIDER, builtin_ids::COMPUTER] {
+        for id in [
+            builtin_ids::EVENT_ID,
+            builtin_ids::CHANNEL,
+            builtin_ids::PROVIDER,
+            builtin_ids::COMPUTER,
+        ] {
             if ev.get(id).is_some() && !self.fields.contains(tax.name(id)) {
                 self.fields.insert(tax.name(id).to_owned());
             }
@@ -82,8 +87,12 @@ impl ObservedTelemetry {
     }
 
     fn has_origin(&self, e: &EventRef) -> bool {
-        e.channel.as_deref().is_some_and(|c| self.channels.contains(&c.to_ascii_lowercase()))
-            || e.provider.as_deref().is_some_and(|p| self.providers.contains(&p.to_ascii_lowercase()))
+        e.channel
+            .as_deref()
+            .is_some_and(|c| self.channels.contains(&c.to_ascii_lowercase()))
+            || e.provider
+                .as_deref()
+                .is_some_and(|p| self.providers.contains(&p.to_ascii_lowercase()))
     }
 }
 
@@ -100,18 +109,33 @@ pub struct RuleCoverage {
 /// rule can when one of its events was seen and every field it requires
 /// (see [`crate::Predicate::required`]) appears in the telemetry.
 pub fn coverage(catalog: &Catalog, observed: &ObservedTelemetry) -> Vec<RuleCoverage> {
-    catalog.rules.iter().map(|r| rule_coverage(r, observed)).collect()
+    catalog
+        .rules
+        .iter()
+        .map(|r| rule_coverage(r, observed))
+        .collect()
 }
 
 fn rule_coverage(r: &CatalogRule, obs: &ObservedTelemetry) -> RuleCoverage {
     let mut reasons = Vec::new();
     if r.events.is_empty() {
-        reasons.push(format!("log source unknown ({}): cannot tell which events it reads", display_ls(r)));
+        reasons.push(format!(
+            "log source unknown ({}): cannot tell which events it reads",
+            display_ls(r)
+        ));
     } else if !r.events.iter().any(|e| obs.has_event(e)) {
         for e in &r.events {
-            let origin = e.channel.as_deref().or(e.provider.as_deref()).unwrap_or("?");
+            let origin = e
+                .channel
+                .as_deref()
+                .or(e.provider.as_deref())
+                .unwrap_or("?");
             let reason = if !obs.has_origin(e) {
-                let what = if e.channel.is_some() { "channel" } else { "provider" };
+                let what = if e.channel.is_some() {
+                    "channel"
+                } else {
+                    "provider"
+                };
                 format!("missing {what} {origin}")
             } else {
                 format!("missing event id {} on {origin}", e.event_id.unwrap_or(0))
@@ -139,5 +163,9 @@ fn rule_coverage(r: &CatalogRule, obs: &ObservedTelemetry) -> RuleCoverage {
 }
 
 fn display_ls(r: &CatalogRule) -> &str {
-    if r.logsource.is_empty() { "none stated" } else { &r.logsource }
+    if r.logsource.is_empty() {
+        "none stated"
+    } else {
+        &r.logsource
+    }
 }

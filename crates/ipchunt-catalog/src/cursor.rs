@@ -93,7 +93,12 @@ impl<'a> Cursor<'a> {
     /// After a failed term that started at `from`: skips to the next
     /// boolean operator or closing bracket at the term's depth and returns
     /// the skipped text as an unparsed fragment.
-    pub fn recover(&mut self, from: usize, reason: String, is_bool: &dyn Fn(&Token) -> bool) -> Expr {
+    pub fn recover(
+        &mut self,
+        from: usize,
+        reason: String,
+        is_bool: &dyn Fn(&Token) -> bool,
+    ) -> Expr {
         self.pos = from;
         let mut depth = 0usize;
         while let Some(t) = self.peek() {
@@ -125,4 +130,49 @@ impl<'a> Cursor<'a> {
 /// `and` / `or` as a bare word, any case.
 pub(crate) fn is_and_or(t: &Token) -> bool {
     t.is_kw("and") || t.is_kw("or")
+}
+
+/// `a or b`, `a and b`, `not a` over the terms `term` reads (keywords in
+/// any case; `and` binds tighter). With `implicit_and`, adjacent terms are
+/// joined as if by `and`. A term that fails is kept as an unparsed
+/// fragment, up to the next `and` / `or`.
+pub(crate) fn bool_expr(c: &mut Cursor<'_>, term: Term, implicit_and: bool) -> Expr {
+    let mut terms = vec![and_expr(c, term, implicit_and)];
+    while c.eat_kw("or") {
+        terms.push(and_expr(c, term, implicit_and));
+    }
+    Expr::or(terms)
+}
+
+pub(crate) type Term = fn(&mut Cursor<'_>) -> Result<Expr, String>;
+
+fn and_expr(c: &mut Cursor<'_>, term: Term, implicit_and: bool) -> Expr {
+    let mut terms = vec![not_expr(c, term)];
+    loop {
+        let implicit = implicit_and
+            && c.peek().is_some_and(|t| {
+                !t.is_punct(")")
+                    && !t.is_punct("]")
+                    && !t.is_punct("}")
+                    && !t.is_punct("|")
+                    && !t.is_kw("or")
+            });
+        if c.eat_kw("and") || implicit {
+            terms.push(not_expr(c, term));
+        } else {
+            break;
+        }
+    }
+    Expr::and(terms)
+}
+
+fn not_expr(c: &mut Cursor<'_>, term: Term) -> Expr {
+    if c.eat_kw("not") {
+        return Expr::Not(Box::new(not_expr(c, term)));
+    }
+    let from = c.pos;
+    match term(c) {
+        Ok(e) => e,
+        Err(reason) => c.recover(from, reason, &is_and_or),
+    }
 }

@@ -144,13 +144,18 @@ pub(crate) fn eq_or_wildcard(value: &str) -> Op {
     }
 }
 
+/// Flattens with field names kept as written, for tests.
+#[cfg(test)]
+pub(crate) fn flat(e: &Expr) -> (Vec<Predicate>, Vec<Unparsed>) {
+    let (mut p, mut u) = (Vec::new(), Vec::new());
+    let id = |f: &str| (f.to_owned(), true);
+    flatten(e, &id, &mut p, &mut u);
+    (p, u)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ident(s: &str) -> (String, bool) {
-        (s.to_owned(), true)
-    }
 
     #[test]
     fn exclusions_are_negated_top_level_conjuncts() {
@@ -162,8 +167,7 @@ mod tests {
             Expr::Pred(RawPred::new("f", Op::Eq, "v").negate(true)),
             Expr::Not(Box::new(Expr::Not(Box::new(p("g"))))),
         ]);
-        let (mut preds, mut un) = (Vec::new(), Vec::new());
-        flatten(&e, &ident, &mut preds, &mut un);
+        let (preds, _) = flat(&e);
         let got: Vec<(&str, bool, bool)> = preds
             .iter()
             .map(|p| (p.field.as_str(), p.negated, p.top_level_exclusion))

@@ -128,12 +128,13 @@ pub(crate) fn tokenize(src: &str, dialect: Dialect) -> Vec<Token> {
                 Some(ch) => ch,
                 None => break,
             };
-            if ch == '\\' && dialect == Dialect::Kql {
-                if let Some(next) = src[i + 1..].chars().next() {
-                    text.push(next);
-                    i += 1 + next.len_utf8();
-                    continue;
-                }
+            if ch == '\\'
+                && dialect == Dialect::Kql
+                && let Some(next) = src[i + 1..].chars().next()
+            {
+                text.push(next);
+                i += 1 + next.len_utf8();
+                continue;
             }
             if ch.is_whitespace() || ch == '"' || ch == '`' || ends_word(&src[i..], dialect, puncts)
             {
@@ -241,14 +242,28 @@ mod tests {
     fn kql_and_spl_tokens() {
         assert_eq!(
             texts(r"process.name:cmd\ x.exe and a:(b or c*)", Dialect::Kql),
-            vec!["process.name", ":", "cmd x.exe", "and", "a", ":", "(", "b", "or", "c*", ")"]
+            vec![
+                "process.name",
+                ":",
+                "cmd x.exe",
+                "and",
+                "a",
+                ":",
+                "(",
+                "b",
+                "or",
+                "c*",
+                ")"
+            ]
         );
         let t = tokenize(r#"`m(x)` a!="C:\\x*" b IN ("1",2)"#, Dialect::Spl);
         assert_eq!(t[0].kind, Kind::Macro);
         let v: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(
             v,
-            vec!["m(x)", "a", "!=", "C:\\x*", "b", "IN", "(", "1", ",", "2", ")"]
+            vec![
+                "m(x)", "a", "!=", "C:\\x*", "b", "IN", "(", "1", ",", "2", ")"
+            ]
         );
     }
 }

@@ -43,13 +43,17 @@ pub fn load_sources(sources: &[PathBuf], tax: &Taxonomy) -> (Vec<CatalogRule>, L
             Ok(t) => t,
             Err(e) => {
                 report.files_failed += 1;
-                report.errors.push(LoadError::new(&path, format!("cannot read: {e}")));
+                report
+                    .errors
+                    .push(LoadError::new(&path, format!("cannot read: {e}")));
                 continue;
             }
         };
         let (got, errs) = load_text(&path, &text, tax);
         match (got, errs) {
-            (None, _) => report.skipped.push((path, "not a Sigma, Elastic or Splunk rule".into())),
+            (None, _) => report
+                .skipped
+                .push((path, "not a Sigma, Elastic or Splunk rule".into())),
             (Some(r), errs) => {
                 if r.is_empty() {
                     report.files_failed += 1;
@@ -102,16 +106,20 @@ fn collect(p: &Path, out: &mut Vec<PathBuf>, report: &mut LoadReport) {
     let entries = match std::fs::read_dir(p) {
         Ok(e) => e,
         Err(e) => {
-            report
-                .errors
-                .push(LoadError::new(&p.display().to_string(), format!("cannot list: {e}")));
+            report.errors.push(LoadError::new(
+                &p.display().to_string(),
+                format!("cannot list: {e}"),
+            ));
             return;
         }
     };
     let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     paths.sort();
     for q in paths {

@@ -119,6 +119,20 @@ pub struct Predicate {
     pub modifiers: Vec<String>,
 }
 
+#[cfg(test)]
+impl Predicate {
+    /// (field, op, value, negated, top-level exclusion), for tests.
+    pub(crate) fn summary(&self) -> (&str, Op, &str, bool, bool) {
+        (
+            self.field.as_str(),
+            self.op,
+            self.value.as_str(),
+            self.negated,
+            self.top_level_exclusion,
+        )
+    }
+}
+
 /// Part of a rule that was not turned into predicates, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unparsed {
@@ -198,8 +212,7 @@ impl CatalogRule {
         self.techniques.iter().any(|t| {
             t.eq_ignore_ascii_case(technique)
                 || (include_sub
-                    && t
-                        .get(..technique.len())
+                    && t.get(..technique.len())
                         .is_some_and(|p| p.eq_ignore_ascii_case(technique))
                     && t.as_bytes().get(technique.len()) == Some(&b'.'))
         })

@@ -47,7 +47,9 @@ pub(crate) fn event_title(e: &EventRef) -> &'static str {
         ("Security", Some(5145)) => "A network share object was checked.",
         ("Microsoft-Windows-PowerShell/Operational", Some(4104)) => "Script block logged",
         ("System", Some(10016 | 10028)) => "DCOM error",
-        ("Defender:DeviceEvents", _) if e.qualifier.as_deref() == Some("ActionType=NamedPipeEvent") => {
+        ("Defender:DeviceEvents", _)
+            if e.qualifier.as_deref() == Some("ActionType=NamedPipeEvent") =>
+        {
             "Named pipe event"
         }
         ("Defender:DeviceProcessEvents", _) => "Process creation",
@@ -64,7 +66,11 @@ pub(crate) fn event_title(e: &EventRef) -> &'static str {
 /// `Sysmon`, `Security-Auditing`, `Defender-DeviceEvents`: a short name
 /// of the event's provider (or channel when the provider is unknown).
 pub(crate) fn provider_label(e: &EventRef) -> String {
-    let raw = e.provider.as_deref().or(e.channel.as_deref()).unwrap_or("?");
+    let raw = e
+        .provider
+        .as_deref()
+        .or(e.channel.as_deref())
+        .unwrap_or("?");
     let short = raw.strip_prefix("Microsoft-Windows-").unwrap_or(raw);
     short.replace(':', "-")
 }
@@ -79,32 +85,66 @@ pub(crate) fn event_label(e: &EventRef) -> String {
 }
 
 pub(crate) fn ops_text(ops: &[(Op, usize)]) -> String {
-    ops.iter().map(|(o, n)| format!("{o} {n}")).collect::<Vec<_>>().join(", ")
+    ops.iter()
+        .map(|(o, n)| format!("{o} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A plain-text report: summary, then each section as aligned columns.
 pub fn render_table(c: &Catalog) -> String {
     let mut s = String::new();
-    let sub = if c.include_subtechniques { " (sub-techniques included)" } else { "" };
+    let sub = if c.include_subtechniques {
+        " (sub-techniques included)"
+    } else {
+        ""
+    };
     let total: usize = c.by_vendor.iter().map(|(_, n)| n).sum();
-    let _ = writeln!(s, "{}{}: {} rules of {} in the corpus", c.technique, sub, total, c.corpus_rules);
+    let _ = writeln!(
+        s,
+        "{}{}: {} rules of {} in the corpus",
+        c.technique, sub, total, c.corpus_rules
+    );
     for (v, n) in &c.by_vendor {
         let _ = writeln!(s, "  {v:<8} {n}");
     }
     let mut t = Table::new(&["PROVIDER", "EVENT", "TITLE", "RULES"]);
     for e in &c.events {
-        t.row(vec![provider_label(&e.event), event_label(&e.event), e.title.clone(), e.rules.to_string()]);
+        t.row(vec![
+            provider_label(&e.event),
+            event_label(&e.event),
+            e.title.clone(),
+            e.rules.to_string(),
+        ]);
     }
     section(&mut s, &format!("Events covered ({})", c.events.len()), t);
     let mut t = Table::new(&["FIELD", "RULES", "HOW", "SAMPLE VALUES"]);
     for f in c.fields.iter().take(TOP) {
-        t.row(vec![f.field.clone(), f.rules.to_string(), ops_text(&f.ops), f.samples.join(" | ")]);
+        t.row(vec![
+            f.field.clone(),
+            f.rules.to_string(),
+            ops_text(&f.ops),
+            f.samples.join(" | "),
+        ]);
     }
-    section(&mut s, &format!("Fields filtered most ({} distinct)", c.fields.len()), t);
-    for (title, rows) in [("Top indicator values", &c.indicators), ("Exclusions", &c.exclusions)] {
+    section(
+        &mut s,
+        &format!("Fields filtered most ({} distinct)", c.fields.len()),
+        t,
+    );
+    for (title, rows) in [
+        ("Top indicator values", &c.indicators),
+        ("Exclusions", &c.exclusions),
+    ] {
         let mut t = Table::new(&["FIELD", "OP", "VALUE", "RULES", "CORPUS REACH"]);
         for i in rows.iter().take(TOP) {
-            t.row(vec![i.field.clone(), i.op.to_string(), i.value.clone(), i.rules.to_string(), i.corpus_reach.to_string()]);
+            t.row(vec![
+                i.field.clone(),
+                i.op.to_string(),
+                i.value.clone(),
+                i.rules.to_string(),
+                i.corpus_reach.to_string(),
+            ]);
         }
         section(&mut s, &format!("{title} ({} distinct)", rows.len()), t);
     }
@@ -114,14 +154,29 @@ pub fn render_table(c: &Catalog) -> String {
             crate::RuleStatus::Parsed => "parsed".to_owned(),
             crate::RuleStatus::NotParsed(why) => format!("not parsed: {why}"),
         };
-        t.row(vec![r.vendor.to_string(), r.title.clone(), r.predicates.len().to_string(), r.unparsed.len().to_string(), status]);
+        t.row(vec![
+            r.vendor.to_string(),
+            r.title.clone(),
+            r.predicates.len().to_string(),
+            r.unparsed.len().to_string(),
+            status,
+        ]);
     }
     section(&mut s, "Rules", t);
     let mut t = Table::new(&["VENDOR", "RULE", "FRAGMENT", "REASON"]);
     for u in &c.unparsed {
-        t.row(vec![u.vendor.to_string(), u.rule.clone(), u.fragment.replace('\n', " "), u.reason.clone()]);
+        t.row(vec![
+            u.vendor.to_string(),
+            u.rule.clone(),
+            u.fragment.replace('\n', " "),
+            u.reason.clone(),
+        ]);
     }
-    section(&mut s, &format!("Unparsed fragments ({})", c.unparsed.len()), t);
+    section(
+        &mut s,
+        &format!("Unparsed fragments ({})", c.unparsed.len()),
+        t,
+    );
     s
 }
 
@@ -137,7 +192,10 @@ struct Table {
 
 impl Table {
     fn new(head: &[&str]) -> Self {
-        Table { head: head.iter().map(|h| (*h).to_owned()).collect(), rows: Vec::new() }
+        Table {
+            head: head.iter().map(|h| (*h).to_owned()).collect(),
+            rows: Vec::new(),
+        }
     }
 
     fn row(&mut self, r: Vec<String>) {
@@ -160,7 +218,12 @@ impl Table {
             .map(|r| r.iter().map(|c| clip(c)).collect())
             .collect();
         let widths: Vec<usize> = (0..self.head.len())
-            .map(|i| all.iter().map(|r| r.get(i).map_or(0, |c| c.chars().count())).max().unwrap_or(0))
+            .map(|i| {
+                all.iter()
+                    .map(|r| r.get(i).map_or(0, |c| c.chars().count()))
+                    .max()
+                    .unwrap_or(0)
+            })
             .collect();
         let mut out = String::new();
         for r in &all {
@@ -186,12 +249,28 @@ pub fn render_jsonl(c: &Catalog) -> String {
         "by_vendor": c.by_vendor,
         "load": c.report,
     })];
-    lines.extend(c.events.iter().map(|e| json!({"kind": "event", "provider": provider_label(&e.event), "event": e})));
+    lines.extend(
+        c.events
+            .iter()
+            .map(|e| json!({"kind": "event", "provider": provider_label(&e.event), "event": e})),
+    );
     lines.extend(c.fields.iter().map(|f| json!({"kind": "field", "row": f})));
-    lines.extend(c.indicators.iter().map(|i| json!({"kind": "indicator", "row": i})));
-    lines.extend(c.exclusions.iter().map(|i| json!({"kind": "exclusion", "row": i})));
+    lines.extend(
+        c.indicators
+            .iter()
+            .map(|i| json!({"kind": "indicator", "row": i})),
+    );
+    lines.extend(
+        c.exclusions
+            .iter()
+            .map(|i| json!({"kind": "exclusion", "row": i})),
+    );
     lines.extend(c.rules.iter().map(|r| json!({"kind": "rule", "rule": r})));
-    lines.extend(c.unparsed.iter().map(|u| json!({"kind": "unparsed", "row": u})));
+    lines.extend(
+        c.unparsed
+            .iter()
+            .map(|u| json!({"kind": "unparsed", "row": u})),
+    );
     let mut s = String::new();
     for l in lines {
         s.push_str(&l.to_string());

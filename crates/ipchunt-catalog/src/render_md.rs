@@ -22,14 +22,23 @@ fn code(s: &str) -> String {
 pub fn render_markdown(c: &Catalog) -> String {
     let mut s = String::new();
     let total: usize = c.by_vendor.iter().map(|(_, n)| n).sum();
-    let sub = if c.include_subtechniques { ", sub-techniques included" } else { "" };
+    let sub = if c.include_subtechniques {
+        ", sub-techniques included"
+    } else {
+        ""
+    };
     let _ = writeln!(s, "# {} rule catalog\n", c.technique);
     let _ = writeln!(
         s,
         "{total} rules are tagged with {}{sub}, out of {} rules loaded ({}).\n",
         c.technique,
         c.corpus_rules,
-        c.report.rules.iter().map(|(v, n)| format!("{v} {n}")).collect::<Vec<_>>().join(", ")
+        c.report
+            .rules
+            .iter()
+            .map(|(v, n)| format!("{v} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let _ = writeln!(s, "| Vendor | Rules |\n|---|---|");
     for (v, n) in &c.by_vendor {
@@ -43,7 +52,14 @@ pub fn render_markdown(c: &Catalog) -> String {
     );
     let _ = writeln!(s, "| Provider | Event | Title | Rules |\n|---|---|---|---|");
     for e in &c.events {
-        let _ = writeln!(s, "| {} | {} | {} | {} |", html(&provider_label(&e.event)), html(&event_label(&e.event)), html(&e.title), e.rules);
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} |",
+            html(&provider_label(&e.event)),
+            html(&event_label(&e.event)),
+            html(&e.title),
+            e.rules
+        );
     }
     authoring_guide(&mut s, c);
     rules_section(&mut s, c);
@@ -60,10 +76,21 @@ fn authoring_guide(s: &mut String, c: &Catalog) {
          data source (`host.os.type`, `event.category`, `event.type`, `index`, `sourcetype`, `EventID`, `Channel`...) \
          are left out: the events table covers them.\n"
     );
-    let _ = writeln!(s, "### Fields filtered most ({} distinct)\n", c.fields.len());
-    let _ = writeln!(s, "| Field | Rules | Names used | How | Sample values |\n|---|---|---|---|---|");
+    let _ = writeln!(
+        s,
+        "### Fields filtered most ({} distinct)\n",
+        c.fields.len()
+    );
+    let _ = writeln!(
+        s,
+        "| Field | Rules | Names used | How | Sample values |\n|---|---|---|---|---|"
+    );
     for f in &c.fields {
-        let names: Vec<String> = f.originals.iter().map(|(v, n)| format!("{} ({v})", code(if n.is_empty() { "(keyword)" } else { n }))).collect();
+        let names: Vec<String> = f
+            .originals
+            .iter()
+            .map(|(v, n)| format!("{} ({v})", code(if n.is_empty() { "(keyword)" } else { n })))
+            .collect();
         let samples: Vec<String> = f.samples.iter().map(|v| code(v)).collect();
         let _ = writeln!(
             s,
@@ -75,7 +102,11 @@ fn authoring_guide(s: &mut String, c: &Catalog) {
             samples.join(" ")
         );
     }
-    let _ = writeln!(s, "\n### Top indicator values ({} distinct)\n", c.indicators.len());
+    let _ = writeln!(
+        s,
+        "\n### Top indicator values ({} distinct)\n",
+        c.indicators.len()
+    );
     let _ = writeln!(
         s,
         "(field, operator, value) combinations the rules check, by how many rules under {} use each. \
@@ -95,7 +126,10 @@ fn authoring_guide(s: &mut String, c: &Catalog) {
 }
 
 fn indicator_table(s: &mut String, rows: &[IndicatorRow]) {
-    let _ = writeln!(s, "| Field | Op | Value | Rules | Corpus reach |\n|---|---|---|---|---|");
+    let _ = writeln!(
+        s,
+        "| Field | Op | Value | Rules | Corpus reach |\n|---|---|---|---|---|"
+    );
     for i in rows {
         let titles: Vec<String> = i.rule_titles.iter().map(|t| html(t)).collect();
         let _ = writeln!(
@@ -144,7 +178,11 @@ fn rule_details(s: &mut String, r: &CatalogRule) {
             .filter(|p| p.top_level_exclusion == excl)
             .map(|p| {
                 let neg = if p.negated { "not " } else { "" };
-                let name = if p.original == p.field { code(&p.field) } else { format!("{} ({})", code(&p.field), code(&p.original)) };
+                let name = if p.original == p.field {
+                    code(&p.field)
+                } else {
+                    format!("{} ({})", code(&p.field), code(&p.original))
+                };
                 format!("{neg}{name} {} {}", p.op, code(&p.value))
             })
             .collect();
@@ -185,9 +223,19 @@ fn not_read(s: &mut String, c: &Catalog) {
         c.report.errors.len()
     );
     if !c.unparsed.is_empty() {
-        let _ = writeln!(s, "| Vendor | Rule | Fragment | Reason |\n|---|---|---|---|");
+        let _ = writeln!(
+            s,
+            "| Vendor | Rule | Fragment | Reason |\n|---|---|---|---|"
+        );
         for u in &c.unparsed {
-            let _ = writeln!(s, "| {} | {} | {} | {} |", u.vendor, html(&u.rule), code(&u.fragment), html(&u.reason));
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                u.vendor,
+                html(&u.rule),
+                code(&u.fragment),
+                html(&u.reason)
+            );
         }
     }
     for (v, t, why) in &c.not_parsed {

@@ -23,7 +23,11 @@ pub fn load_sigma(path: &str, text: &str, tax: &Taxonomy) -> (Vec<CatalogRule>, 
         Ok(c) => c,
         Err(e) => return (Vec::new(), vec![LoadError::new(path, e.to_string())]),
     };
-    let errors = coll.errors.iter().map(|e| LoadError::new(path, e.clone())).collect();
+    let errors = coll
+        .errors
+        .iter()
+        .map(|e| LoadError::new(path, e.clone()))
+        .collect();
     let rules = coll.rules.iter().map(|r| convert(path, r, tax)).collect();
     (rules, errors)
 }
@@ -34,16 +38,35 @@ fn convert(path: &str, r: &SigmaRule, tax: &Taxonomy) -> CatalogRule {
     out.title = r.title.clone();
     out.techniques = r.tags.iter().filter_map(|t| technique_tag(t)).collect();
     let ls = &r.logsource;
-    out.logsource = [("product", &ls.product), ("category", &ls.category), ("service", &ls.service)]
-        .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
-        .collect::<Vec<_>>()
-        .join("; ");
-    out.events = events_for(tax, ls.product.as_deref(), ls.category.as_deref(), ls.service.as_deref());
+    out.logsource = [
+        ("product", &ls.product),
+        ("category", &ls.category),
+        ("service", &ls.service),
+    ]
+    .iter()
+    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+    .collect::<Vec<_>>()
+    .join("; ");
+    out.events = events_for(
+        tax,
+        ls.product.as_deref(),
+        ls.category.as_deref(),
+        ls.service.as_deref(),
+    );
     let named = &r.detection.named;
-    let conds: Vec<Expr> = r.detection.conditions.iter().map(|c| condition(c, named)).collect();
+    let conds: Vec<Expr> = r
+        .detection
+        .conditions
+        .iter()
+        .map(|c| condition(c, named))
+        .collect();
     let map = |f: &str| canonical(tax, Scope::Sigma, f);
-    flatten(&Expr::or(conds), &map, &mut out.predicates, &mut out.unparsed);
+    flatten(
+        &Expr::or(conds),
+        &map,
+        &mut out.predicates,
+        &mut out.unparsed,
+    );
     out
 }
 
@@ -64,11 +87,20 @@ fn condition(c: &ConditionExpr, named: &HashMap<String, Detection>) -> Expr {
             Some(d) => detection(d),
             None => Expr::unparsed(id, "condition names a detection that does not exist"),
         },
-        ConditionExpr::Selector { quantifier, pattern } => {
-            let mut names: Vec<&String> =
-                named.keys().filter(|n| pattern.matches_detection_name(n)).collect();
+        ConditionExpr::Selector {
+            quantifier,
+            pattern,
+        } => {
+            let mut names: Vec<&String> = named
+                .keys()
+                .filter(|n| pattern.matches_detection_name(n))
+                .collect();
             names.sort();
-            let parts: Vec<Expr> = names.iter().filter_map(|n| named.get(*n)).map(detection).collect();
+            let parts: Vec<Expr> = names
+                .iter()
+                .filter_map(|n| named.get(*n))
+                .map(detection)
+                .collect();
             match quantifier {
                 Quantifier::All => Expr::And(parts),
                 // `1 of` and `N of` both need some of the selections.
@@ -151,11 +183,19 @@ fn item(it: &DetectionItem) -> Expr {
                 (None, _) if keyword => (Op::Keyword, false),
                 (None, _) => (Op::Eq, false),
             };
-            let value = if op == Op::Exists { String::new() } else { text };
+            let value = if op == Op::Exists {
+                String::new()
+            } else {
+                text
+            };
             let mut p = RawPred::new(&field, op, value).negate(negated ^ neg);
             p.modifiers = mods.clone();
             Expr::Pred(p)
         })
         .collect();
-    if all { Expr::And(preds) } else { Expr::or(preds) }
+    if all {
+        Expr::And(preds)
+    } else {
+        Expr::or(preds)
+    }
 }

@@ -59,7 +59,7 @@ fn sigma_modifiers_and_exclusions() {
     let got: Vec<(&str, Op, &str, bool, bool)> = r
         .predicates
         .iter()
-        .map(|p| (p.field.as_str(), p.op, p.value.as_str(), p.negated, p.top_level_exclusion))
+        .map(crate::model::Predicate::summary)
         .collect();
     let want = [
         ("PipeName", Op::StartsWith, "\\msagent_", false, false),
@@ -67,7 +67,13 @@ fn sigma_modifiers_and_exclusions() {
         ("Image", Op::EndsWith, "\\dllhost.exe", false, false),
         ("CommandLine", Op::Contains, " -Embedding", false, false),
         ("CommandLine", Op::Contains, "xwizard", false, false),
-        ("CommandLine", Op::RegexMatch, "\\\\pipe\\\\[a-f0-9]{8}", false, false),
+        (
+            "CommandLine",
+            Op::RegexMatch,
+            "\\\\pipe\\\\[a-f0-9]{8}",
+            false,
+            false,
+        ),
         ("ParentImage", Op::Wildcard, "*\\svc?ost.exe", false, false),
         ("OriginalFileName", Op::Eq, "XWizard.exe", false, false),
         ("IntegrityLevel", Op::Exists, "", false, false),
@@ -79,7 +85,13 @@ fn sigma_modifiers_and_exclusions() {
         ("Description", Op::Exists, "", true, false),
         ("", Op::Keyword, "evil", false, false),
         ("Image", Op::StartsWith, "C:\\Program Files\\", true, true),
-        ("ParentImage", Op::Eq, "C:\\Windows\\explorer.exe", true, true),
+        (
+            "ParentImage",
+            Op::Eq,
+            "C:\\Windows\\explorer.exe",
+            true,
+            true,
+        ),
         ("CommandLine", Op::Contains, "safe", true, true),
     ];
     assert_eq!(got, want);

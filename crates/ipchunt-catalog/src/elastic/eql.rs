@@ -4,7 +4,7 @@
 //! the string functions that compare a field with a value, `not`,
 //! `and` / `or` and parentheses.
 
-use crate::cursor::{Cursor, is_and_or};
+use crate::cursor::{Cursor, bool_expr};
 use crate::expr::{Expr, RawPred, eq_or_wildcard};
 use crate::lex::{Dialect, Kind, tokenize};
 use crate::model::Op;
@@ -41,7 +41,10 @@ pub(crate) fn parse_eql(src: &str) -> EqlQuery {
                 }
                 let from = c.pos;
                 c.pos += 1;
-                while c.peek().is_some_and(|t| !t.is_punct("[") && !t.is_punct("|")) {
+                while c
+                    .peek()
+                    .is_some_and(|t| !t.is_punct("[") && !t.is_punct("|"))
+                {
                     c.pos += 1;
                 }
                 parts.push(Expr::unparsed(c.text(from, c.pos), "not a sequence step"));
@@ -104,7 +107,11 @@ fn single(c: &mut Cursor<'_>, q: &mut EqlQuery) -> Expr {
         (Some(t), Some(w)) if t.kind == Kind::Word && w.is_kw("where") => t.text.clone(),
         _ => {
             let from = c.pos;
-            return c.recover(from, format!("expected `<category> where`, found {}", c.describe()), &|_| false);
+            return c.recover(
+                from,
+                format!("expected `<category> where`, found {}", c.describe()),
+                &|_| false,
+            );
         }
     };
     c.pos += 2;
@@ -122,41 +129,24 @@ fn pipes(c: &mut Cursor<'_>, parts: &mut Vec<Expr>) {
             while c.peek().is_some_and(|t| !t.is_punct("|")) {
                 c.pos += 1;
             }
-            parts.push(Expr::unparsed(c.text(from, c.pos), format!("pipe `{name}` is not a field comparison")));
+            parts.push(Expr::unparsed(
+                c.text(from, c.pos),
+                format!("pipe `{name}` is not a field comparison"),
+            ));
         }
     }
     if !c.at_end() {
         let from = c.pos;
         c.pos = c.toks.len();
-        parts.push(Expr::unparsed(c.text(from, c.pos), "text after the end of the query"));
+        parts.push(Expr::unparsed(
+            c.text(from, c.pos),
+            "text after the end of the query",
+        ));
     }
 }
 
 fn or_expr(c: &mut Cursor<'_>) -> Expr {
-    let mut terms = vec![and_expr(c)];
-    while c.eat_kw("or") {
-        terms.push(and_expr(c));
-    }
-    Expr::or(terms)
-}
-
-fn and_expr(c: &mut Cursor<'_>) -> Expr {
-    let mut terms = vec![not_expr(c)];
-    while c.eat_kw("and") {
-        terms.push(not_expr(c));
-    }
-    Expr::and(terms)
-}
-
-fn not_expr(c: &mut Cursor<'_>) -> Expr {
-    if c.eat_kw("not") {
-        return Expr::Not(Box::new(not_expr(c)));
-    }
-    let from = c.pos;
-    match term(c) {
-        Ok(e) => e,
-        Err(reason) => c.recover(from, reason, &is_and_or),
-    }
+    bool_expr(c, term, false)
 }
 
 fn term(c: &mut Cursor<'_>) -> Result<Expr, String> {
@@ -165,7 +155,10 @@ fn term(c: &mut Cursor<'_>) -> Result<Expr, String> {
         c.expect_punct(")")?;
         return Ok(e);
     }
-    let t = c.peek().cloned().ok_or("expected a comparison, found end of query")?;
+    let t = c
+        .peek()
+        .cloned()
+        .ok_or("expected a comparison, found end of query")?;
     if t.kind != Kind::Word {
         return Err(format!("expected a field, found {}", c.describe()));
     }
@@ -175,14 +168,18 @@ fn term(c: &mut Cursor<'_>) -> Result<Expr, String> {
     {
         c.pos += 2;
         c.expect_punct("[")?;
-        let mut inner = EqlQuery { expr: Expr::And(Vec::new()), categories: Vec::new(), join_keys: Vec::new() };
+        let mut inner = EqlQuery {
+            expr: Expr::And(Vec::new()),
+            categories: Vec::new(),
+            join_keys: Vec::new(),
+        };
         let e = single(c, &mut inner);
         c.expect_punct("]")?;
         return Ok(e);
     }
     c.pos += 1;
-    let insensitive_call = c.peek().is_some_and(|n| n.is_punct("~"))
-        && c.peek_at(1).is_some_and(|n| n.is_punct("("));
+    let insensitive_call =
+        c.peek().is_some_and(|n| n.is_punct("~")) && c.peek_at(1).is_some_and(|n| n.is_punct("("));
     if insensitive_call {
         c.pos += 1;
     }
@@ -195,15 +192,24 @@ fn term(c: &mut Cursor<'_>) -> Result<Expr, String> {
 
 /// `field <op> value(s)`.
 fn comparison(c: &mut Cursor<'_>, field: &str) -> Result<Expr, String> {
-    let op_tok = c.next().ok_or_else(|| format!("`{field}` has no comparison"))?;
+    let op_tok = c
+        .next()
+        .ok_or_else(|| format!("`{field}` has no comparison"))?;
     let mut negated = false;
     let mut word = op_tok.text.to_ascii_lowercase();
     if op_tok.kind == Kind::Word && word == "not" {
         negated = true;
-        word = c.next().map(|t| t.text.to_ascii_lowercase()).unwrap_or_default();
+        word = c
+            .next()
+            .map(|t| t.text.to_ascii_lowercase())
+            .unwrap_or_default();
     }
     let tilde = op_tok.kind == Kind::Word && c.eat_punct("~");
-    let mods = if tilde { vec!["~".to_owned()] } else { Vec::new() };
+    let mods = if tilde {
+        vec!["~".to_owned()]
+    } else {
+        Vec::new()
+    };
     let (op, listy) = match word.as_str() {
         ":" => (None, true),
         "==" => (Some(Op::Eq), false),
@@ -218,7 +224,12 @@ fn comparison(c: &mut Cursor<'_>, field: &str) -> Result<Expr, String> {
         "like" => (Some(Op::Like), true),
         "regex" => (Some(Op::RegexMatch), true),
         "in" => (Some(Op::In), true),
-        _ => return Err(format!("unknown operator `{}` after `{field}`", op_tok.text)),
+        _ => {
+            return Err(format!(
+                "unknown operator `{}` after `{field}`",
+                op_tok.text
+            ));
+        }
     };
     let values = values(c, listy)?;
     let mut out = Vec::new();
@@ -236,7 +247,11 @@ fn comparison(c: &mut Cursor<'_>, field: &str) -> Result<Expr, String> {
         out.push(Expr::Pred(pred));
     }
     // `f != (a, b)` and `f not in (a, b)` hold when no member matches.
-    Ok(if negated { Expr::and(out) } else { Expr::or(out) })
+    Ok(if negated {
+        Expr::and(out)
+    } else {
+        Expr::or(out)
+    })
 }
 
 enum Val {
@@ -266,7 +281,11 @@ fn value(c: &mut Cursor<'_>) -> Result<Val, String> {
         Kind::Str => Ok(Val::Lit(t.text)),
         Kind::Word if t.text == "null" => Ok(Val::Null),
         Kind::Word if t.text.chars().next().is_some_and(|ch| ch.is_ascii_digit()) => {
-            Ok(Val::Lit(if negative { format!("-{}", t.text) } else { t.text }))
+            Ok(Val::Lit(if negative {
+                format!("-{}", t.text)
+            } else {
+                t.text
+            }))
         }
         Kind::Word if t.text == "true" || t.text == "false" => Ok(Val::Lit(t.text)),
         Kind::Word if !c.peek().is_some_and(|n| n.is_punct("(")) => {
@@ -286,7 +305,11 @@ fn function(c: &mut Cursor<'_>, name: &str, insensitive: bool) -> Result<Expr, S
         "endswith" => Op::EndsWith,
         "stringcontains" => Op::Contains,
         "cidrmatch" => Op::Cidr,
-        _ => return Err(format!("function `{name}` is not a field comparison the catalog reads")),
+        _ => {
+            return Err(format!(
+                "function `{name}` is not a field comparison the catalog reads"
+            ));
+        }
     };
     c.expect_punct("(")?;
     let field = match c.next() {
@@ -307,7 +330,9 @@ fn function(c: &mut Cursor<'_>, name: &str, insensitive: bool) -> Result<Expr, S
         }
     }
     c.expect_punct(")")?;
-    if c.peek().is_some_and(|t| t.kind == Kind::Punct && matches!(t.text.as_str(), "==" | "!=" | ":")) {
+    if c.peek()
+        .is_some_and(|t| t.kind == Kind::Punct && matches!(t.text.as_str(), "==" | "!=" | ":"))
+    {
         return Err(format!("`{name}(...)` compared with a value"));
     }
     Ok(Expr::or(out))

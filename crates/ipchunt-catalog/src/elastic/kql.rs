@@ -1,7 +1,7 @@
 //! A reader of Kibana KQL queries: `field:value`, wildcards, `field:*`,
 //! range comparisons, `field:(a or b)`, `not`, `and` / `or`, parentheses.
 
-use crate::cursor::{Cursor, is_and_or};
+use crate::cursor::{Cursor, bool_expr};
 use crate::expr::{Expr, RawPred};
 use crate::lex::{Dialect, Kind, tokenize};
 use crate::model::Op;
@@ -21,39 +21,10 @@ pub(crate) fn parse_kql(src: &str) -> Expr {
     Expr::and(parts)
 }
 
+/// KQL joins adjacent terms with its default operator; they are read as
+/// joined by `and`, each term kept on its own.
 fn or_expr(c: &mut Cursor<'_>) -> Expr {
-    let mut terms = vec![and_expr(c)];
-    while c.eat_kw("or") {
-        terms.push(and_expr(c));
-    }
-    Expr::or(terms)
-}
-
-fn and_expr(c: &mut Cursor<'_>) -> Expr {
-    let mut terms = vec![not_expr(c)];
-    loop {
-        if c.eat_kw("and") {
-            terms.push(not_expr(c));
-        } else if c.peek().is_some_and(|t| !t.is_punct(")") && !t.is_punct("}") && !t.is_kw("or")) {
-            // KQL joins adjacent terms with the default operator (or);
-            // treat them as a term of their own, reported if odd.
-            terms.push(not_expr(c));
-        } else {
-            break;
-        }
-    }
-    Expr::and(terms)
-}
-
-fn not_expr(c: &mut Cursor<'_>) -> Expr {
-    if c.eat_kw("not") {
-        return Expr::Not(Box::new(not_expr(c)));
-    }
-    let from = c.pos;
-    match primary(c) {
-        Ok(e) => e,
-        Err(reason) => c.recover(from, reason, &is_and_or),
-    }
+    bool_expr(c, primary, true)
 }
 
 fn primary(c: &mut Cursor<'_>) -> Result<Expr, String> {
@@ -66,7 +37,10 @@ fn primary(c: &mut Cursor<'_>) -> Result<Expr, String> {
     if t.kind == Kind::Punct {
         return Err(format!("unexpected `{}`", t.text));
     }
-    let op_tok = c.peek().filter(|n| n.kind == Kind::Punct).map(|n| n.text.clone());
+    let op_tok = c
+        .peek()
+        .filter(|n| n.kind == Kind::Punct)
+        .map(|n| n.text.clone());
     let field = t.text.clone();
     match op_tok.as_deref() {
         Some(":") => {
@@ -89,7 +63,10 @@ fn primary(c: &mut Cursor<'_>) -> Result<Expr, String> {
                 _ => Op::Gte,
             };
             c.pos += 1;
-            let v = c.next().filter(|v| v.kind != Kind::Punct).ok_or_else(|| format!("`{field}` compared with nothing"))?;
+            let v = c
+                .next()
+                .filter(|v| v.kind != Kind::Punct)
+                .ok_or_else(|| format!("`{field}` compared with nothing"))?;
             Ok(Expr::Pred(RawPred::new(&field, op, v.text)))
         }
         _ => {

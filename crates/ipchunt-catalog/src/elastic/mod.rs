@@ -58,8 +58,11 @@ struct Sub {
 
 /// Reads one detection-rules TOML file.
 pub fn load_elastic(path: &str, text: &str, tax: &Taxonomy) -> Result<CatalogRule, LoadError> {
-    let file: File = toml::from_str(text).map_err(|e| LoadError::new(path, format!("invalid TOML: {e}")))?;
-    let rule = file.rule.ok_or_else(|| LoadError::new(path, "no [rule] table"))?;
+    let file: File =
+        toml::from_str(text).map_err(|e| LoadError::new(path, format!("invalid TOML: {e}")))?;
+    let rule = file
+        .rule
+        .ok_or_else(|| LoadError::new(path, "no [rule] table"))?;
     let mut out = CatalogRule::new(Vendor::Elastic, path.to_owned());
     out.id = rule.rule_id.clone();
     out.title = rule.name.clone();
@@ -92,7 +95,11 @@ pub fn load_elastic(path: &str, text: &str, tax: &Taxonomy) -> Result<CatalogRul
         }
         (_, "kuery") => Some(kql::parse_kql(query)),
         (kind, lang) => {
-            let what = if lang.is_empty() { format!("rule type `{kind}`") } else { format!("query language `{lang}`") };
+            let what = if lang.is_empty() {
+                format!("rule type `{kind}`")
+            } else {
+                format!("query language `{lang}`")
+            };
             out.status = RuleStatus::NotParsed(format!("{what} is not parsed"));
             None
         }
@@ -135,9 +142,10 @@ fn infer_events(out: &mut CatalogRule, rule: &Rule, mut categories: Vec<String>,
         }
     }
     if os.is_none() {
-        os = rule.tags.iter().find_map(|t| {
-            t.strip_prefix("OS: ").map(|o| o.to_ascii_lowercase())
-        });
+        os = rule
+            .tags
+            .iter()
+            .find_map(|t| t.strip_prefix("OS: ").map(|o| o.to_ascii_lowercase()));
     }
     let mut parts = Vec::new();
     if !categories.is_empty() {

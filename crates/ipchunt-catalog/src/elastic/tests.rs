@@ -3,15 +3,8 @@ use ipchunt_core::Taxonomy;
 use super::eql::parse_eql;
 use super::kql::parse_kql;
 use super::load_elastic;
-use crate::expr::{Expr, flatten};
-use crate::model::{Op, Predicate, RuleStatus, Unparsed};
-
-fn flat(e: &Expr) -> (Vec<Predicate>, Vec<Unparsed>) {
-    let (mut p, mut u) = (Vec::new(), Vec::new());
-    let id = |f: &str| (f.to_owned(), true);
-    flatten(e, &id, &mut p, &mut u);
-    (p, u)
-}
+use crate::expr::{Expr, flat};
+use crate::model::{Op, RuleStatus};
 
 /// (field, op, value, negated, exclusion) of each predicate.
 fn summary(e: &Expr) -> Vec<(String, Op, String, bool, bool)> {
@@ -53,7 +46,13 @@ fn eql_operators() {
             s("process.exit_code", Op::Eq, "0", true, true),
             s("process.uptime", Op::Gte, "5", false, false),
             s("process.pe.company", Op::Exists, "", false, false),
-            s("process.executable", Op::StartsWith, "C:\\Temp\\", false, false),
+            s(
+                "process.executable",
+                Op::StartsWith,
+                "C:\\Temp\\",
+                false,
+                false
+            ),
             s("file.path", Op::EndsWith, ".dll", false, false),
             s("file.path", Op::EndsWith, ".ocx", false, false),
             s("process.command_line", Op::Contains, "-enc", false, false),
@@ -93,7 +92,14 @@ fn eql_unreadable_terms_are_kept() {
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].field, "process.name");
     let frags: Vec<&str> = u.iter().map(|u| u.fragment.as_str()).collect();
-    assert_eq!(frags, vec!["length(process.args) > 2", "process.args_count + 1 == 3", "head 1"]);
+    assert_eq!(
+        frags,
+        vec![
+            "length(process.args) > 2",
+            "process.args_count + 1 == 3",
+            "head 1"
+        ]
+    );
     assert!(u[0].reason.contains("length"));
 }
 
@@ -151,7 +157,11 @@ name = "COM"
     let r = load_elastic("x.toml", text, &tax).unwrap();
     assert_eq!(r.techniques, vec!["T1559", "T1559.001"]);
     assert!(r.has_technique("T1559", true));
-    let image = r.predicates.iter().find(|p| p.original == "process.name").unwrap();
+    let image = r
+        .predicates
+        .iter()
+        .find(|p| p.original == "process.name")
+        .unwrap();
     assert_eq!(image.field, "Image");
     assert!(r.events.iter().any(|e| e.event_id == Some(1)));
     let ml = "[rule]\nname = \"ml\"\nrule_id = \"m\"\ntype = \"machine_learning\"\n";

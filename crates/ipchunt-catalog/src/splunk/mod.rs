@@ -34,11 +34,17 @@ struct Tags {
 
 /// Reads one security_content detection.
 pub fn load_splunk(path: &str, text: &str, tax: &Taxonomy) -> Result<CatalogRule, LoadError> {
-    let d: Detection = yaml_serde::from_str(text).map_err(|e| LoadError::new(path, format!("invalid detection YAML: {e}")))?;
+    let d: Detection = yaml_serde::from_str(text)
+        .map_err(|e| LoadError::new(path, format!("invalid detection YAML: {e}")))?;
     let mut out = CatalogRule::new(Vendor::Splunk, path.to_owned());
     out.id = d.id;
     out.title = d.name;
-    out.techniques = d.tags.mitre_attack_id.iter().map(|t| t.trim().to_ascii_uppercase()).collect();
+    out.techniques = d
+        .tags
+        .mitre_attack_id
+        .iter()
+        .map(|t| t.trim().to_ascii_uppercase())
+        .collect();
     let Some(search) = d.search.as_deref().filter(|s| !s.trim().is_empty()) else {
         out.status = crate::model::RuleStatus::NotParsed("no search".into());
         return Ok(out);
@@ -66,7 +72,8 @@ pub fn load_splunk(path: &str, text: &str, tax: &Taxonomy) -> Result<CatalogRule
     if d.data_source.is_empty() {
         for dm in &q.datamodels {
             if let Some(cat) = datamodel_category(dm) {
-                out.events.extend(events_for(tax, Some("windows"), Some(cat), None));
+                out.events
+                    .extend(events_for(tax, Some("windows"), Some(cat), None));
             }
         }
     }
@@ -93,12 +100,17 @@ fn data_source_events(tax: &Taxonomy, ds: &str) -> Vec<EventRef> {
             "Microsoft-Windows-Sysmon/Operational",
             Some("Microsoft-Windows-Sysmon"),
         ),
-        Some(_) if ds.starts_with("Windows Event Log Security") || ds.starts_with("Windows Security") => {
+        Some(_)
+            if ds.starts_with("Windows Event Log Security")
+                || ds.starts_with("Windows Security") =>
+        {
             known("Security", Some("Microsoft-Windows-Security-Auditing"))
         }
         Some(_) if ds.starts_with("Windows Event Log System") => known("System", None),
         Some(_) if ds.starts_with("Windows Event Log Application") => known("Application", None),
-        Some(_) if ds.starts_with("Powershell Script Block Logging") => events_for(tax, Some("windows"), Some("ps_script"), None),
+        Some(_) if ds.starts_with("Powershell Script Block Logging") => {
+            events_for(tax, Some("windows"), Some("ps_script"), None)
+        }
         _ => vec![EventRef {
             channel: None,
             provider: Some(ds.to_owned()),

@@ -88,7 +88,11 @@ fn split_subsearches(toks: &[Token]) -> (Vec<Token>, Vec<Vec<Token>>) {
                 continue;
             }
         }
-        if depth > 0 { cur.push(t.clone()) } else { rest.push(t.clone()) }
+        if depth > 0 {
+            cur.push(t.clone())
+        } else {
+            rest.push(t.clone())
+        }
     }
     if !cur.is_empty() {
         subs.push(cur);
@@ -132,7 +136,10 @@ fn regex_cmd(src: &str, toks: &[Token], parts: &mut Vec<Expr>) {
         }
         _ => {
             let c = Cursor::new(src, toks.to_vec());
-            parts.push(Expr::unparsed(c.text(0, toks.len()), "regex command not read"));
+            parts.push(Expr::unparsed(
+                c.text(0, toks.len()),
+                "regex command not read",
+            ));
         }
     }
 }
@@ -154,6 +161,10 @@ fn search_expr(src: &str, toks: &[Token], eval: bool) -> Expr {
 
 /// `=` with a value: equality, or a glob when it holds `*`.
 pub(crate) fn eq_pred(field: &str, value: String, negated: bool) -> Expr {
-    let op = if value.contains('*') { eq_or_wildcard(&value) } else { Op::Eq };
+    let op = if value.contains('*') {
+        eq_or_wildcard(&value)
+    } else {
+        Op::Eq
+    };
     Expr::Pred(RawPred::new(field, op, value).negate(negated))
 }

@@ -11,7 +11,12 @@ use super::spl::eq_pred;
 
 fn is_kw(c: &Cursor<'_>, kw: &str, eval: bool) -> bool {
     c.peek().is_some_and(|t| {
-        t.kind == Kind::Word && if eval { t.text.eq_ignore_ascii_case(kw) } else { t.text == kw }
+        t.kind == Kind::Word
+            && if eval {
+                t.text.eq_ignore_ascii_case(kw)
+            } else {
+                t.text == kw
+            }
     })
 }
 
@@ -74,29 +79,37 @@ fn not_expr(c: &mut Cursor<'_>, eval: bool) -> Expr {
 /// with a value after that.
 fn skip_term(c: &mut Cursor<'_>, from: usize) {
     c.pos = from + 1;
-    if c.peek().is_some_and(|t| t.is_punct("(")) {
-        let mut depth = 0usize;
-        while let Some(t) = c.next() {
-            if t.is_punct("(") {
-                depth += 1;
-            } else if t.is_punct(")") {
-                depth -= 1;
-                if depth == 0 {
-                    break;
-                }
+    skip_group(c);
+    if c.peek().is_some_and(is_cmp) {
+        c.pos += 1;
+        if !c.peek().is_some_and(|t| t.is_punct("(")) {
+            c.pos = (c.pos + 1).min(c.toks.len());
+        }
+        skip_group(c);
+    }
+}
+
+/// Skips a bracketed group at the cursor, if any.
+fn skip_group(c: &mut Cursor<'_>) {
+    if !c.peek().is_some_and(|t| t.is_punct("(")) {
+        return;
+    }
+    let mut depth = 0usize;
+    while let Some(t) = c.next() {
+        if t.is_punct("(") {
+            depth += 1;
+        } else if t.is_punct(")") {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                break;
             }
         }
-    }
-    if c.peek().is_some_and(is_cmp) {
-        c.pos += 2;
-        c.pos = c.pos.min(c.toks.len());
     }
 }
 
 fn is_cmp(t: &Token) -> bool {
     t.kind == Kind::Punct && matches!(t.text.as_str(), "=" | "==" | "!=" | "<" | "<=" | ">" | ">=")
 }
-
 
 fn primary(c: &mut Cursor<'_>, eval: bool) -> Result<Expr, String> {
     if c.eat_punct("(") {
@@ -126,7 +139,9 @@ fn primary(c: &mut Cursor<'_>, eval: bool) -> Result<Expr, String> {
         c.expect_punct("(")?;
         let mut out = Vec::new();
         while !c.eat_punct(")") {
-            let v = c.next().ok_or_else(|| format!("`{field} IN (` is not closed"))?;
+            let v = c
+                .next()
+                .ok_or_else(|| format!("`{field} IN (` is not closed"))?;
             match v.kind {
                 Kind::Str | Kind::Word => {
                     let mut p = RawPred::new(&field, Op::In, v.text);
@@ -143,9 +158,11 @@ fn primary(c: &mut Cursor<'_>, eval: bool) -> Result<Expr, String> {
     }
     if let Some(op) = c.peek().filter(|n| is_cmp(n)).map(|n| n.text.clone()) {
         c.pos += 1;
-        let v = c.next().ok_or_else(|| format!("`{field}{op}` has no value"))?;
-        if v.kind == Kind::Punct {
-            return Err(format!("`{field}{op}` followed by `{}`", v.text));
+        let v = c
+            .next()
+            .ok_or_else(|| format!("`{field}{op}` has no value"))?;
+        if v.kind == Kind::Punct || (eval && c.peek().is_some_and(|n| n.is_punct("("))) {
+            return Err(format!("`{field}` {op} a computed value"));
         }
         let numeric = v.text.parse::<f64>().is_ok();
         if eval && v.kind == Kind::Word && !numeric {
@@ -215,7 +232,11 @@ fn function(c: &mut Cursor<'_>, name: &str) -> Result<Expr, String> {
         ("isnull", [f]) => RawPred::new(&f.text, Op::Exists, "").negate(true),
         ("isnotnull", [f]) => RawPred::new(&f.text, Op::Exists, ""),
         ("cidrmatch", [v, f]) => RawPred::new(&f.text, Op::Cidr, v.text.clone()),
-        _ => return Err(format!("function `{name}` is not a field comparison the catalog reads")),
+        _ => {
+            return Err(format!(
+                "function `{name}` is not a field comparison the catalog reads"
+            ));
+        }
     };
     Ok(Expr::Pred(pred))
 }

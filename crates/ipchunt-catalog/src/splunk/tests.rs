@@ -2,21 +2,16 @@ use ipchunt_core::Taxonomy;
 
 use super::load_splunk;
 use super::spl::parse_spl;
-use crate::expr::flatten;
 use crate::model::{Op, Predicate, Unparsed};
 
 fn flat(src: &str) -> (Vec<Predicate>, Vec<Unparsed>, Vec<String>) {
     let q = parse_spl(src);
-    let (mut p, mut u) = (Vec::new(), Vec::new());
-    let id = |f: &str| (f.to_owned(), true);
-    flatten(&q.expr, &id, &mut p, &mut u);
+    let (p, u) = crate::expr::flat(&q.expr);
     (p, u, q.datamodels)
 }
 
 fn summary(p: &[Predicate]) -> Vec<(&str, Op, &str, bool, bool)> {
-    p.iter()
-        .map(|p| (p.field.as_str(), p.op, p.value.as_str(), p.negated, p.top_level_exclusion))
-        .collect()
+    p.iter().map(Predicate::summary).collect()
 }
 
 #[test]
@@ -67,11 +62,29 @@ fn tstats_where_and_eval_functions() {
     assert_eq!(
         summary(&p),
         vec![
-            ("Processes.process_name", Op::Eq, "rundll32.exe", false, false),
-            ("Processes.process", Op::Wildcard, "*,Control_RunDLL*", false, false),
+            (
+                "Processes.process_name",
+                Op::Eq,
+                "rundll32.exe",
+                false,
+                false
+            ),
+            (
+                "Processes.process",
+                Op::Wildcard,
+                "*,Control_RunDLL*",
+                false,
+                false
+            ),
             ("Processes.process", Op::In, "*shell32*", false, false),
             ("process", Op::Like, "%.cpl%", false, false),
-            ("parent_process_name", Op::Match, "(?i)explorer", false, false),
+            (
+                "parent_process_name",
+                Op::Match,
+                "(?i)explorer",
+                false,
+                false
+            ),
             ("user", Op::Exists, "", false, false),
             ("dest", Op::Exists, "", false, false),
             ("cmd", Op::Eq, "x", false, false),
@@ -90,7 +103,10 @@ fn subsearch_predicates_are_read() {
         r#"| tstats count from datamodel=Endpoint.Processes by Processes.process_guid | join process_guid [| tstats count from datamodel=Endpoint.Filesystem where Filesystem.file_name="dynwrapx.dll" by Filesystem.dest] | stats count"#,
     );
     assert_eq!(dm, vec!["Endpoint.Processes", "Endpoint.Filesystem"]);
-    assert_eq!(summary(&p), vec![("Filesystem.file_name", Op::Eq, "dynwrapx.dll", false, false)]);
+    assert_eq!(
+        summary(&p),
+        vec![("Filesystem.file_name", Op::Eq, "dynwrapx.dll", false, false)]
+    );
 }
 
 #[test]
@@ -109,8 +125,18 @@ tags:
 "#;
     let r = load_splunk("p.yml", text, &tax).unwrap();
     assert_eq!(r.techniques, vec!["T1559"]);
-    let fields: Vec<(&str, &str)> = r.predicates.iter().map(|p| (p.field.as_str(), p.original.as_str())).collect();
-    assert_eq!(fields, vec![("Image", "Processes.process_name"), ("CommandLine", "Processes.process")]);
+    let fields: Vec<(&str, &str)> = r
+        .predicates
+        .iter()
+        .map(|p| (p.field.as_str(), p.original.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("Image", "Processes.process_name"),
+            ("CommandLine", "Processes.process")
+        ]
+    );
     assert_eq!(r.predicates[1].value, "*\\\\.\\pipe\\*");
     let ids: Vec<Option<u32>> = r.events.iter().map(|e| e.event_id).collect();
     assert_eq!(ids, vec![Some(17), Some(18), None]);
