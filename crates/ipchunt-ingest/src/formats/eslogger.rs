@@ -277,7 +277,7 @@ pub fn read_from<R: Read>(
         images: PidImages::new(),
     };
     each_object(src, name, ctx.batch_size, sink, |bytes, line| {
-        r.build(bytes, line)
+        r.build(bytes, line).map(Some)
     })
 }
 

@@ -13,13 +13,15 @@ use crate::frame::{JsonFramer, Piece};
 use crate::sink::{Counts, Emitter, EventSink};
 
 /// Reads every JSON object of `src`, handing each (bytes and 1-based line)
-/// to `build`; its error is reported as a bad record at that line.
+/// to `build`; its error is reported as a bad record at that line, and
+/// `Ok(None)` passes over an object that is no record of the format (a
+/// shared log's entry from another program).
 pub fn each_object<R: Read>(
     src: R,
     name: &Arc<str>,
     batch_size: usize,
     sink: &dyn EventSink,
-    mut build: impl FnMut(&[u8], u64) -> Result<Event, String>,
+    mut build: impl FnMut(&[u8], u64) -> Result<Option<Event>, String>,
 ) -> Counts {
     let mut framer = JsonFramer::new(src);
     let mut em = Emitter::new(sink, name.clone(), batch_size);
@@ -29,7 +31,8 @@ pub fn each_object<R: Read>(
             Ok(Some(Piece::Bad { line, reason })) => em.bad(Some(Locator::Line(line)), reason),
             Ok(Some(Piece::Record { start, end, line })) => {
                 match build(&framer.buf()[start..end], line) {
-                    Ok(ev) => em.event(ev),
+                    Ok(Some(ev)) => em.event(ev),
+                    Ok(None) => {}
                     Err(reason) => em.bad(Some(Locator::Line(line)), reason),
                 }
             }

@@ -26,9 +26,19 @@ use ipchunt_core::Taxonomy;
 
 use crate::sink::{Counts, EventSink};
 
+pub mod auditd;
+pub mod defender;
+pub mod eslogger;
 pub mod evtx;
+mod fill;
 pub mod flat;
 pub mod json;
+mod jsonrecs;
+mod pidmap;
+pub mod sysmon_linux;
+#[cfg(test)]
+mod testsink;
+mod textlines;
 pub mod winjson;
 pub mod xml;
 
@@ -46,6 +56,14 @@ pub enum Format {
     /// documents, flat Splunk-style exports; one object per line, pretty
     /// printed objects one after another, or a top-level array.
     Json,
+    /// Linux audit logs (raw or enriched `audit.log`).
+    Auditd,
+    /// Sysmon for Linux events in syslog lines or journal JSON.
+    SysmonLinux,
+    /// macOS Endpoint Security JSON lines as `eslogger` writes them.
+    Eslogger,
+    /// Defender for Endpoint Advanced Hunting exports (CSV or JSON).
+    Defender,
 }
 
 impl Format {
@@ -54,6 +72,10 @@ impl Format {
             Format::Evtx => "evtx",
             Format::Xml => "xml",
             Format::Json => "json",
+            Format::Auditd => "auditd",
+            Format::SysmonLinux => "sysmon-linux",
+            Format::Eslogger => "eslogger",
+            Format::Defender => "defender",
         }
     }
 }
@@ -105,6 +127,26 @@ pub static READERS: &[Reader] = &[
         format: Format::Evtx,
         sniff: evtx::sniff,
         read: evtx::read,
+    },
+    Reader {
+        format: Format::Auditd,
+        sniff: auditd::sniff,
+        read: auditd::read,
+    },
+    Reader {
+        format: Format::SysmonLinux,
+        sniff: sysmon_linux::sniff,
+        read: sysmon_linux::read,
+    },
+    Reader {
+        format: Format::Eslogger,
+        sniff: eslogger::sniff,
+        read: eslogger::read,
+    },
+    Reader {
+        format: Format::Defender,
+        sniff: defender::sniff,
+        read: defender::read,
     },
     Reader {
         format: Format::Xml,

@@ -44,6 +44,7 @@ impl PidImages {
             .map(|s| &**s)
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.current.len() + self.old.len()
     }

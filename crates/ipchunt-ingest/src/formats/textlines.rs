@@ -4,15 +4,10 @@
 use std::borrow::Cow;
 use std::io::{self, BufRead};
 
-use crate::frame::MAX_RECORD;
+use ipchunt_core::Locator;
 
-/// One line of input.
-pub enum Line<'a> {
-    /// The line's text (without its end of line), invalid UTF-8 replaced.
-    Text(Cow<'a, str>),
-    /// A line longer than [`MAX_RECORD`]; its bytes were skipped.
-    TooLong,
-}
+use crate::frame::MAX_RECORD;
+use crate::sink::Emitter;
 
 /// Splits a byte stream into numbered lines without holding more than one
 /// line (of at most [`MAX_RECORD`] bytes) in memory.
@@ -20,6 +15,7 @@ pub struct Lines<R> {
     src: R,
     buf: Vec<u8>,
     line: u64,
+    text: (usize, usize),
 }
 
 impl<R: BufRead> Lines<R> {
@@ -28,12 +24,15 @@ impl<R: BufRead> Lines<R> {
             src,
             buf: Vec::new(),
             line: 0,
+            text: (0, 0),
         }
     }
 
-    /// The next line and its 1-based number; `None` at the end.
-    pub fn next_line(&mut self) -> io::Result<Option<(u64, Line<'_>)>> {
+    /// Reads the next line: its 1-based number and whether it was too long
+    /// (its bytes skipped); `None` at the end. [`Lines::text`] gives it.
+    fn advance(&mut self) -> io::Result<Option<(u64, bool)>> {
         self.buf.clear();
+        self.text = (0, 0);
         let mut too_long = false;
         let mut any = false;
         loop {
@@ -67,21 +66,36 @@ impl<R: BufRead> Lines<R> {
             return Ok(None);
         }
         self.line += 1;
-        if too_long {
-            return Ok(Some((self.line, Line::TooLong)));
-        }
         let mut end = self.buf.len();
         while end > 0 && matches!(self.buf[end - 1], b'\n' | b'\r') {
             end -= 1;
         }
-        let mut start = 0;
-        if self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
-            start = 3;
+        let start = if self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        self.text = (start.min(end), end);
+        Ok(Some((self.line, too_long)))
+    }
+
+    /// The current line's text (without its end of line), invalid UTF-8
+    /// replaced.
+    pub fn text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.buf[self.text.0..self.text.1])
+    }
+
+    /// Moves to the next line that is not too long, reporting each too
+    /// long one to `em` as a bad record; returns its number, `None` at the
+    /// end.
+    pub fn next_line(&mut self, em: &mut Emitter<'_>) -> io::Result<Option<u64>> {
+        while let Some((n, too_long)) = self.advance()? {
+            if !too_long {
+                return Ok(Some(n));
+            }
+            em.bad(Some(Locator::Line(n)), "line too long");
         }
-        Ok(Some((
-            self.line,
-            Line::Text(String::from_utf8_lossy(&self.buf[start..end.max(start)])),
-        )))
+        Ok(None)
     }
 }
 
@@ -109,14 +123,8 @@ mod tests {
     fn all(input: &[u8]) -> Vec<(u64, Option<String>)> {
         let mut lines = Lines::new(input);
         let mut out = Vec::new();
-        while let Some((n, l)) = lines.next_line().unwrap() {
-            out.push((
-                n,
-                match l {
-                    Line::Text(t) => Some(t.into_owned()),
-                    Line::TooLong => None,
-                },
-            ));
+        while let Some((n, too_long)) = lines.advance().unwrap() {
+            out.push((n, (!too_long).then(|| lines.text().into_owned())));
         }
         out
     }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ipchunt_core::{Event, FieldKey, Locator, Provenance, Raw, Taxonomy, Value};
+use ipchunt_core::{Event, Locator, Provenance, Raw, Taxonomy, Value};
 use jiff::Timestamp;
 
 use super::Group;
@@ -40,24 +40,16 @@ pub struct Builder<'t> {
     nodes: Vec<Arc<str>>,
 }
 
-/// The event being filled: known fields keep their first value (the event
-/// model does that); other names are kept once too.
+/// The event being filled, with the reader's name resolution.
 struct Fill<'a, 't> {
-    ev: Event,
+    inner: crate::formats::fill::Fill,
     names: &'a mut FieldNames<'t>,
-    others: Vec<Box<str>>,
 }
 
 impl Fill<'_, '_> {
     fn put(&mut self, name: &str, v: Value) {
         let key = self.names.key(name);
-        if let FieldKey::Other(n) = &key {
-            if self.others.iter().any(|o| o == n) {
-                return;
-            }
-            self.others.push(n.clone());
-        }
-        self.ev.push(key, v);
+        self.inner.put(key, v);
     }
 
     fn put_str(&mut self, name: &str, s: impl Into<Box<str>>) {
@@ -156,9 +148,8 @@ impl<'t> Builder<'t> {
             ev.raw = Some(Raw::Text(g.lines.join("\n").into()));
         }
         let mut f = Fill {
-            ev,
+            inner: crate::formats::fill::Fill::new(ev),
             names: &mut self.names,
-            others: Vec::new(),
         };
         let mut types: Vec<Value> = Vec::new();
         for r in recs.iter().skip(primary).chain(recs.iter().take(primary)) {
@@ -284,7 +275,7 @@ impl<'t> Builder<'t> {
         if let (Some(p), Some(e)) = (pid, exe) {
             self.images.set(p, &e);
         }
-        f.ev
+        f.inner.into_event()
     }
 }
 

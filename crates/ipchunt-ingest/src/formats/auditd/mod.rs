@@ -28,7 +28,7 @@ use std::sync::Arc;
 use ahash::AHashMap;
 use ipchunt_core::Locator;
 
-use super::textlines::{Line, Lines, head_lines};
+use super::textlines::{Lines, head_lines};
 use super::{InputFile, ReadCtx, ReadError};
 use crate::sink::{Counts, Emitter, EventSink};
 
@@ -157,14 +157,8 @@ pub fn read_from(
             em.event(b.build(&g));
         }
     };
-    while let Some((n, line)) = lines.next_line()? {
-        let text = match line {
-            Line::TooLong => {
-                em.bad(Some(Locator::Line(n)), "line too long");
-                continue;
-            }
-            Line::Text(t) => t,
-        };
+    while let Some(n) = lines.next_line(&mut em)? {
+        let text = lines.text();
         if text.trim().is_empty() {
             continue;
         }
@@ -175,7 +169,7 @@ pub fn read_from(
             }
             Err(why) => em.bad(Some(Locator::Line(n)), why),
         }
-        if n % 128 == 0 {
+        if n.is_multiple_of(128) {
             let done = grouper.expire(n);
             emit(done, &mut em, &mut builder);
         }

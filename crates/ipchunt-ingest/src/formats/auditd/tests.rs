@@ -166,7 +166,7 @@ fn groups_without_eoe_are_completed_by_age_and_memory_stays_bounded() {
         let n = n as u64 + 1;
         let rec = record::parse_line(line).unwrap();
         done += g.add(n, line, &rec).len();
-        if n % 128 == 0 {
+        if n.is_multiple_of(128) {
             done += g.expire(n).len();
         }
         assert!(g.open_count() as u64 <= WINDOW + 128);

@@ -1,0 +1,479 @@
+//! Which Advanced Hunting table a row comes from, and its mapping onto
+//! Sysmon's field names.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use ipchunt_core::{Event, Locator, Provenance, Raw, Taxonomy, Value};
+use jiff::Timestamp;
+use serde_json::Value as J;
+
+use crate::formats::fill::Fill;
+use crate::names::FieldNames;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    Process,
+    Network,
+    ImageLoad,
+    Registry,
+    File,
+    Events,
+}
+
+impl Table {
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Process => "DeviceProcessEvents",
+            Table::Network => "DeviceNetworkEvents",
+            Table::ImageLoad => "DeviceImageLoadEvents",
+            Table::Registry => "DeviceRegistryEvents",
+            Table::File => "DeviceFileEvents",
+            Table::Events => "DeviceEvents",
+        }
+    }
+
+    fn from_name(n: &str) -> Option<Table> {
+        [
+            Table::Process,
+            Table::Network,
+            Table::ImageLoad,
+            Table::Registry,
+            Table::File,
+            Table::Events,
+        ]
+        .into_iter()
+        .find(|t| t.name().eq_ignore_ascii_case(n.trim()))
+    }
+}
+
+/// Columns that name the table when an export has one.
+const TABLE_COLUMNS: [&str; 4] = ["Table", "TableName", "$table", "Type"];
+
+/// The text of a cell: strings as they are, numbers and booleans in their
+/// JSON form, objects and arrays as JSON text; empty and null are absent.
+pub fn cell<'a>(cols: &[(&str, &'a J)], name: &str) -> Option<Cow<'a, str>> {
+    let v = cols.iter().find(|(k, _)| *k == name)?.1;
+    let t: Cow<'a, str> = match v {
+        J::Null => return None,
+        J::String(s) => Cow::Borrowed(s.as_str()),
+        other => Cow::Owned(other.to_string()),
+    };
+    (!t.is_empty()).then_some(t)
+}
+
+/// The row's table: a table column if present, else by `ActionType`.
+pub fn identify(cols: &[(&str, &J)]) -> Table {
+    for c in TABLE_COLUMNS {
+        if let Some(t) = cell(cols, c).and_then(|n| Table::from_name(&n)) {
+            return t;
+        }
+    }
+    let action = cell(cols, "ActionType").unwrap_or_default();
+    match &*action {
+        "ProcessCreated" => Table::Process,
+        "ImageLoaded" => Table::ImageLoad,
+        "FileCreated" | "FileModified" | "FileDeleted" | "FileRenamed" => Table::File,
+        "InboundConnectionAccepted"
+        | "ListeningConnectionCreated"
+        | "NetworkSignatureInspected" => Table::Network,
+        a if a.starts_with("Connection") => Table::Network,
+        a if a.starts_with("RegistryKey") || a.starts_with("RegistryValue") => Table::Registry,
+        _ => Table::Events,
+    }
+}
+
+/// A folder and file name as one path. Defender's `FolderPath` usually
+/// already ends with the file name; a bare folder gets it appended.
+fn join_path(folder: Option<&str>, file: Option<&str>) -> Option<String> {
+    match (folder, file) {
+        (Some(d), Some(f)) => {
+            let lower_d = d.to_ascii_lowercase();
+            let lower_f = f.to_ascii_lowercase();
+            if lower_d.ends_with(&lower_f)
+                && lower_d[..lower_d.len() - lower_f.len()].ends_with(['\\', '/'])
+            {
+                Some(d.to_owned())
+            } else {
+                let sep = if d.contains('\\') { '\\' } else { '/' };
+                Some(format!("{}{sep}{f}", d.trim_end_matches(['\\', '/'])))
+            }
+        }
+        (Some(d), None) => Some(d.to_owned()),
+        (None, Some(f)) => Some(f.to_owned()),
+        (None, None) => None,
+    }
+}
+
+/// Registry hive names as Sysmon writes them.
+fn registry_path(key: &str) -> String {
+    const HIVES: [(&str, &str); 5] = [
+        ("HKEY_LOCAL_MACHINE", "HKLM"),
+        ("HKEY_CURRENT_USER", "HKU"),
+        ("HKEY_USERS", "HKU"),
+        ("HKEY_CLASSES_ROOT", "HKCR"),
+        ("HKEY_CURRENT_CONFIG", "HKCC"),
+    ];
+    for (long, short) in HIVES {
+        if key.len() >= long.len() && key[..long.len()].eq_ignore_ascii_case(long) {
+            return format!("{short}{}", &key[long.len()..]);
+        }
+    }
+    key.to_owned()
+}
+
+/// A pipe name as Sysmon writes it: `\Device\NamedPipe\x` becomes `\x`.
+pub fn pipe_name(raw: &str) -> String {
+    const PREFIX: &str = "\\Device\\NamedPipe";
+    if raw.len() >= PREFIX.len() && raw[..PREFIX.len()].eq_ignore_ascii_case(PREFIX) {
+        let rest = &raw[PREFIX.len()..];
+        if rest.starts_with('\\') {
+            return rest.to_owned();
+        }
+        return format!("\\{rest}");
+    }
+    if raw.starts_with('\\') {
+        raw.to_owned()
+    } else {
+        format!("\\{raw}")
+    }
+}
+
+fn timestamp(t: &str) -> Option<Timestamp> {
+    if let Ok(ts) = Timestamp::from_str(t) {
+        return Some(ts);
+    }
+    // `2026-11-20 09:14:00.123` and `2026-11-20T09:14:00` without an
+    // offset: Advanced Hunting times are UTC.
+    let civil = jiff::civil::DateTime::from_str(t.trim()).ok()?;
+    civil
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+fn account(domain: Option<Cow<'_, str>>, name: Option<Cow<'_, str>>) -> Option<String> {
+    match (domain, name) {
+        (Some(d), Some(n)) => Some(format!("{d}\\{n}")),
+        (None, Some(n)) => Some(n.into_owned()),
+        _ => None,
+    }
+}
+
+fn hashes(cols: &[(&str, &J)], prefix: &str) -> Option<String> {
+    let parts: Vec<String> = ["SHA1", "MD5", "SHA256"]
+        .iter()
+        .filter_map(|h| cell(cols, &format!("{prefix}{h}")).map(|v| format!("{h}={v}")))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(","))
+}
+
+/// Maps rows to events, sharing strings across a file's rows.
+pub struct Mapper<'t> {
+    names: FieldNames<'t>,
+    tax: &'t Taxonomy,
+    file: Arc<str>,
+    keep_raw: bool,
+    channels: Vec<(Table, Arc<str>)>,
+    provider: Arc<str>,
+}
+
+impl<'t> Mapper<'t> {
+    pub fn new(tax: &'t Taxonomy, file: Arc<str>, keep_raw: bool) -> Self {
+        Mapper {
+            names: FieldNames::new(tax, "defender"),
+            tax,
+            file,
+            keep_raw,
+            channels: Vec::new(),
+            provider: "Microsoft-Defender-for-Endpoint".into(),
+        }
+    }
+
+    fn channel(&mut self, t: Table) -> Arc<str> {
+        if let Some((_, c)) = self.channels.iter().find(|(have, _)| *have == t) {
+            return c.clone();
+        }
+        let c: Arc<str> = format!("Defender:{}", t.name()).into();
+        self.channels.push((t, c.clone()));
+        c
+    }
+
+    /// The event of one row.
+    pub fn map(
+        &mut self,
+        cols: &[(&str, &J)],
+        locator: Locator,
+        raw: Option<String>,
+    ) -> Result<Event, String> {
+        let action = cell(cols, "ActionType").ok_or("row has no ActionType")?;
+        let table = identify(cols);
+        let mut prov = Provenance::new(self.file.clone(), locator, "defender");
+        prov.channel = Some(self.channel(table));
+        prov.provider = Some(self.provider.clone());
+        prov.computer = cell(cols, "DeviceName").map(|d| Arc::from(&*d));
+        let ts_text = cell(cols, "Timestamp").ok_or("row has no Timestamp")?;
+        prov.timestamp =
+            Some(timestamp(&ts_text).ok_or_else(|| format!("unreadable Timestamp {ts_text:?}"))?);
+        let mut ev = Event::new(prov);
+        if self.keep_raw
+            && let Some(r) = raw
+        {
+            ev.raw = Some(Raw::Json(r.into()));
+        }
+        let mut f = Fill::new(ev);
+        let tax = self.tax;
+        let put = |f: &mut Fill, name: &str, v: Option<String>| {
+            if let Some(v) = v {
+                f.put(tax.resolve(name), Value::Str(v.into()));
+            }
+        };
+        let c = |n: &str| cell(cols, n);
+        let s = |n: &str| cell(cols, n).map(Cow::into_owned);
+        let actor = join_path(
+            c("InitiatingProcessFolderPath").as_deref(),
+            c("InitiatingProcessFileName").as_deref(),
+        );
+        let actor_user = account(
+            c("InitiatingProcessAccountDomain"),
+            c("InitiatingProcessAccountName"),
+        );
+        let target = join_path(c("FolderPath").as_deref(), c("FileName").as_deref());
+        match table {
+            Table::Process => {
+                put(&mut f, "Image", target);
+                put(&mut f, "CommandLine", s("ProcessCommandLine"));
+                put(&mut f, "ProcessId", s("ProcessId"));
+                put(
+                    &mut f,
+                    "User",
+                    account(c("AccountDomain"), c("AccountName")),
+                );
+                put(&mut f, "IntegrityLevel", s("ProcessIntegrityLevel"));
+                put(
+                    &mut f,
+                    "OriginalFileName",
+                    s("ProcessVersionInfoOriginalFileName"),
+                );
+                put(&mut f, "Product", s("ProcessVersionInfoProductName"));
+                put(&mut f, "Company", s("ProcessVersionInfoCompanyName"));
+                put(
+                    &mut f,
+                    "Description",
+                    s("ProcessVersionInfoFileDescription"),
+                );
+                put(&mut f, "FileVersion", s("ProcessVersionInfoProductVersion"));
+                put(&mut f, "Hashes", hashes(cols, ""));
+                put(&mut f, "ParentImage", actor);
+                put(
+                    &mut f,
+                    "ParentCommandLine",
+                    s("InitiatingProcessCommandLine"),
+                );
+                put(&mut f, "ParentProcessId", s("InitiatingProcessId"));
+                put(&mut f, "ParentUser", actor_user);
+            }
+            _ => {
+                put(&mut f, "Image", actor);
+                put(&mut f, "CommandLine", s("InitiatingProcessCommandLine"));
+                put(&mut f, "ProcessId", s("InitiatingProcessId"));
+                put(&mut f, "User", actor_user);
+                put(
+                    &mut f,
+                    "IntegrityLevel",
+                    s("InitiatingProcessIntegrityLevel"),
+                );
+                put(&mut f, "ParentImage", s("InitiatingProcessParentFileName"));
+                put(&mut f, "ParentProcessId", s("InitiatingProcessParentId"));
+                match table {
+                    Table::Network => {
+                        put(&mut f, "DestinationIp", s("RemoteIP"));
+                        put(&mut f, "DestinationPort", s("RemotePort"));
+                        put(&mut f, "DestinationHostname", s("RemoteUrl"));
+                        put(&mut f, "SourceIp", s("LocalIP"));
+                        put(&mut f, "SourcePort", s("LocalPort"));
+                        put(
+                            &mut f,
+                            "Protocol",
+                            c("Protocol").map(|p| p.to_ascii_lowercase()),
+                        );
+                        let v6 = c("RemoteIP")
+                            .map(|ip| (if ip.contains(':') { "true" } else { "false" }).to_owned());
+                        put(&mut f, "DestinationIsIpv6", v6);
+                        let initiated = match &*action {
+                            "InboundConnectionAccepted" | "ListeningConnectionCreated" => {
+                                Some("false")
+                            }
+                            a if a.starts_with("Connection") => Some("true"),
+                            _ => None,
+                        };
+                        put(&mut f, "Initiated", initiated.map(str::to_owned));
+                    }
+                    Table::ImageLoad => {
+                        put(&mut f, "ImageLoaded", target);
+                        put(&mut f, "Hashes", hashes(cols, ""));
+                    }
+                    Table::Registry => {
+                        let key = c("RegistryKey").map(|k| registry_path(&k));
+                        let object = match (key, c("RegistryValueName")) {
+                            (Some(k), Some(v)) => Some(format!("{k}\\{v}")),
+                            (k, _) => k,
+                        };
+                        put(&mut f, "TargetObject", object);
+                        put(&mut f, "Details", s("RegistryValueData"));
+                        let kind = match &*action {
+                            "RegistryValueSet" => Some("SetValue"),
+                            "RegistryKeyCreated" => Some("CreateKey"),
+                            "RegistryKeyDeleted" => Some("DeleteKey"),
+                            "RegistryValueDeleted" => Some("DeleteValue"),
+                            "RegistryKeyRenamed" => Some("RenameKey"),
+                            _ => None,
+                        };
+                        put(&mut f, "EventType", kind.map(str::to_owned));
+                    }
+                    Table::File => {
+                        put(&mut f, "TargetFilename", target);
+                    }
+                    Table::Events | Table::Process => {
+                        if action == "NamedPipeEvent" {
+                            pipe_fields(&mut f, tax, cols);
+                        }
+                    }
+                }
+            }
+        }
+        if table == Table::Events {
+            unpack_additional(&mut f, &mut self.names, cols);
+        }
+        for (k, v) in cols {
+            let value = match v {
+                J::Null => continue,
+                J::String(s) if s.is_empty() => continue,
+                J::Object(_) | J::Array(_) => Value::str(v.to_string()),
+                other => Value::from_json(other),
+            };
+            let key = self.names.key(k);
+            f.put(key, value);
+        }
+        Ok(f.into_event())
+    }
+}
+
+/// The `AdditionalFields` object of a row: a JSON object, or JSON text.
+fn additional(cols: &[(&str, &J)]) -> Option<serde_json::Map<String, J>> {
+    match cols.iter().find(|(k, _)| *k == "AdditionalFields")?.1 {
+        J::Object(o) => Some(o.clone()),
+        J::String(s) => match serde_json::from_str::<J>(s) {
+            Ok(J::Object(o)) => Some(o),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `NamedPipeEvent`: the pipe (Sysmon's spelling), its creation or opening.
+fn pipe_fields(f: &mut Fill, tax: &Taxonomy, cols: &[(&str, &J)]) {
+    let Some(add) = additional(cols) else { return };
+    if let Some(name) = add.get("PipeName").and_then(J::as_str) {
+        f.put(tax.resolve("PipeName"), Value::str(pipe_name(name)));
+    }
+    let op = add.get("FileOperation").and_then(J::as_str).unwrap_or("");
+    let kind = if op.eq_ignore_ascii_case("File created") {
+        Some("CreatePipe")
+    } else if op.eq_ignore_ascii_case("File opened") {
+        Some("ConnectPipe")
+    } else {
+        None
+    };
+    if let Some(k) = kind {
+        f.put(tax.resolve("EventType"), Value::str(k));
+    }
+}
+
+/// Every key of `AdditionalFields` as a field of its own.
+fn unpack_additional(f: &mut Fill, names: &mut FieldNames<'_>, cols: &[(&str, &J)]) {
+    let Some(add) = additional(cols) else { return };
+    for (k, v) in &add {
+        let value = match v {
+            J::Null => continue,
+            J::Object(_) | J::Array(_) => Value::str(v.to_string()),
+            other => Value::from_json(other),
+        };
+        let key = names.key(k);
+        f.put(key, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_join_once() {
+        assert_eq!(
+            join_path(Some("C:\\Windows\\System32\\cmd.exe"), Some("cmd.exe")).as_deref(),
+            Some("C:\\Windows\\System32\\cmd.exe")
+        );
+        assert_eq!(
+            join_path(Some("C:\\Windows\\System32\\"), Some("cmd.exe")).as_deref(),
+            Some("C:\\Windows\\System32\\cmd.exe")
+        );
+        assert_eq!(
+            join_path(Some("/usr/bin"), Some("curl")).as_deref(),
+            Some("/usr/bin/curl")
+        );
+        assert_eq!(
+            join_path(Some("C:\\Tools\\notcmd.exe"), Some("cmd.exe")).as_deref(),
+            Some("C:\\Tools\\notcmd.exe\\cmd.exe")
+        );
+        assert_eq!(join_path(None, None), None);
+    }
+
+    #[test]
+    fn names_as_sysmon_writes_them() {
+        assert_eq!(
+            pipe_name("\\Device\\NamedPipe\\MSSE-1234-server"),
+            "\\MSSE-1234-server"
+        );
+        assert_eq!(pipe_name("\\device\\namedpipe\\x"), "\\x");
+        assert_eq!(pipe_name("msagent_12"), "\\msagent_12");
+        assert_eq!(
+            registry_path("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Ole"),
+            "HKLM\\SOFTWARE\\Microsoft\\Ole"
+        );
+        assert_eq!(
+            registry_path("HKEY_CURRENT_USER\\S-1-5-21-1\\x"),
+            "HKU\\S-1-5-21-1\\x"
+        );
+    }
+
+    #[test]
+    fn timestamps_with_and_without_offset() {
+        let want = "2026-11-20T09:14:00.1234567Z";
+        assert_eq!(
+            timestamp(want).map(|t| t.to_string()).as_deref(),
+            Some("2026-11-20T09:14:00.1234567Z")
+        );
+        assert!(timestamp("2026-11-20 09:14:00.123").is_some());
+        assert!(timestamp("yesterday").is_none());
+    }
+
+    #[test]
+    fn tables_by_column_or_action() {
+        let j = |s: &str| J::String(s.into());
+        let (a, b, t) = (
+            j("ConnectionSuccess"),
+            j("NamedPipeEvent"),
+            j("DeviceFileEvents"),
+        );
+        assert_eq!(identify(&[("ActionType", &a)]), Table::Network);
+        assert_eq!(identify(&[("ActionType", &b)]), Table::Events);
+        assert_eq!(
+            identify(&[("ActionType", &a), ("TableName", &t)]),
+            Table::File
+        );
+        let r = j("RegistryValueSet");
+        assert_eq!(identify(&[("ActionType", &r)]), Table::Registry);
+    }
+}
