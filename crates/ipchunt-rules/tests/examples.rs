@@ -11,7 +11,9 @@ use common::{load_pack, repo_root};
 #[test]
 fn examples_fire_the_rules_they_were_written_for() {
     let pack = load_pack();
-    let out = pack.hunt(&[repo_root().join("examples")]);
+    // The log folders (examples/README.md is not a log).
+    let examples = repo_root().join("examples");
+    let out = pack.hunt(&[examples.join("WS01"), examples.join("SRV-FILE01")]);
     for f in &out.fired {
         eprintln!("{:45} {}", f.rule, f.at);
     }

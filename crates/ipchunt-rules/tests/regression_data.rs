@@ -58,5 +58,8 @@ fn pack_over_sigma_regression_data_stays_quiet() {
         eprintln!("  {} <- {}", f.rule, f.at);
     }
     let noisy: Vec<_> = counts.iter().filter(|(_, n)| **n > NOISE_CEILING).collect();
-    assert!(noisy.is_empty(), "rules above {NOISE_CEILING} detections: {noisy:?}");
+    assert!(
+        noisy.is_empty(),
+        "rules above {NOISE_CEILING} detections: {noisy:?}"
+    );
 }
