@@ -130,6 +130,7 @@ mod tests {
         assert_eq!(canonical(&tax, Scope::Ecs, "process.name"), image);
         assert_eq!(canonical(&tax, Scope::Cim, "Processes.process_name"), image);
         assert_eq!(canonical(&tax, Scope::Cim, "process_name"), image);
+        assert_eq!(canonical(&tax, Scope::Cim, "Processes.process_exec"), image);
         assert_eq!(
             canonical(&tax, Scope::Ecs, "process.args"),
             ("process.args".to_owned(), false)
