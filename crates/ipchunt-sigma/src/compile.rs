@@ -9,7 +9,7 @@ use rsigma_parser::{Detection, DetectionItem, Detections, LogSource, SigmaValue}
 use crate::condition::{self, Cond, Det, Item};
 use crate::modifiers::field::Placeholders;
 use crate::modifiers::{Mods, Refusal, compile_value};
-use crate::pred::{Pos, Pred, PredId, Target, Test};
+use crate::pred::{Field, Pos, Pred, PredId, Target, Test};
 
 /// A detection rule, compiled.
 #[derive(Debug)]
@@ -131,7 +131,7 @@ impl PredTable<'_> {
     fn item(&mut self, item: &DetectionItem) -> Result<Item, Refusal> {
         let mods = Mods::read(&item.field.modifiers)?;
         let target = match &item.field.name {
-            Some(n) => Target::Field(self.ph.tax.resolve(&unescape_field(n))),
+            Some(n) => Target::Field(Field::resolve(self.ph.tax, &unescape_field(n))),
             None => Target::Keywords,
         };
         if mods.all && item.values.len() < 2 {

@@ -6,13 +6,13 @@
 use std::sync::{Arc, Mutex, RwLock};
 
 use ahash::AHashMap;
-use ipchunt_core::{Event, FieldKey, RuleInfo, SourceSpec, Taxonomy};
+use ipchunt_core::{Event, RuleInfo, SourceSpec, Taxonomy};
 
 use crate::compile::CRule;
 use crate::condition::Oracle;
 use crate::gate::{GateIndex, GateKey};
 use crate::literal::{FieldScanner, Sink};
-use crate::pred::{Pred, PredId, Target};
+use crate::pred::{Field, Pred, PredId, Target};
 use crate::{LoadedCorrelation, Match, Rejection};
 
 /// What runs for one event source.
@@ -233,7 +233,7 @@ impl Engine {
 
     fn build_program(&self, key: &GateKey) -> Program {
         let admitted = self.gate.admit(key);
-        let mut by_field: AHashMap<FieldKey, Vec<(PredId, &Pred)>> = AHashMap::new();
+        let mut by_field: AHashMap<Field, Vec<(PredId, &Pred)>> = AHashMap::new();
         let mut always = Vec::new();
         let mut rule_set = vec![false; self.rules.len()];
         for r in &admitted.rules {
@@ -293,7 +293,7 @@ impl Engine {
                 pred_rule: &self.pred_rule,
             };
             for sc in &prog.scanners {
-                if let Some(v) = ev.get_key(&sc.field) {
+                if let Some(v) = sc.field.get(ev) {
                     sc.scan(v, &self.preds, &mut sink);
                 }
             }

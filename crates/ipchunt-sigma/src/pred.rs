@@ -80,7 +80,7 @@ pub(crate) enum Test {
     Exists(bool),
     /// Compares with another field of the same event.
     FieldRef {
-        other: FieldKey,
+        other: Field,
         pos: Pos,
         cased: bool,
     },
@@ -90,11 +90,61 @@ pub(crate) enum Test {
     Never,
 }
 
+/// A field as a rule names it. A canonical name is that field. A name
+/// the taxonomy knows only as some vendor's alias is first looked up as
+/// written (a Windows event may carry a field of that very name, e.g.
+/// Defender's `SourceName`), then as the field the alias stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Field {
+    pub primary: FieldKey,
+    pub alt: Option<FieldKey>,
+}
+
+impl Field {
+    pub(crate) fn resolve(tax: &Taxonomy, name: &str) -> Field {
+        let key = tax.resolve(name);
+        let alt = match &key {
+            FieldKey::Known(id) if !tax.name(*id).eq_ignore_ascii_case(name) => Some(key),
+            _ => {
+                return Field {
+                    primary: key,
+                    alt: None,
+                };
+            }
+        };
+        Field {
+            primary: FieldKey::Other(name.into()),
+            alt,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get<'e>(&self, ev: &'e Event) -> Option<ValueRef<'e>> {
+        match (ev.get_key(&self.primary), &self.alt) {
+            (Some(v), _) => Some(v),
+            (None, Some(alt)) => ev.get_key(alt),
+            (None, None) => None,
+        }
+    }
+
+    /// The name reports use: the canonical name, else the rule's.
+    pub(crate) fn name(&self, ev: &Event, tax: &Taxonomy) -> String {
+        let key = match &self.alt {
+            Some(alt) if ev.get_key(&self.primary).is_none() => alt,
+            _ => &self.primary,
+        };
+        match key {
+            FieldKey::Known(id) => tax.name(*id).to_owned(),
+            FieldKey::Other(n) => n.to_string(),
+        }
+    }
+}
+
 /// The field a predicate reads: one field, or every value of the event
 /// (keyword searches).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Target {
-    Field(FieldKey),
+    Field(Field),
     Keywords,
 }
 
@@ -120,8 +170,8 @@ impl Pred {
     pub(crate) fn eval(&self, ev: &Event) -> bool {
         match &self.target {
             Target::Keywords => ev.fields().any(|(_, v)| self.test.on_value(v.as_ref(), ev)),
-            Target::Field(key) => {
-                let v = ev.get_key(key);
+            Target::Field(f) => {
+                let v = f.get(ev);
                 match &self.test {
                     Test::Exists(want) => v.is_some_and(|v| !v.is_null()) == *want,
                     Test::Null => v.is_none_or(|v| v.is_null()),
@@ -134,12 +184,9 @@ impl Pred {
     /// The event value this predicate looked at, for reports.
     pub(crate) fn value_text(&self, ev: &Event, tax: &Taxonomy) -> Option<(String, String)> {
         match &self.target {
-            Target::Field(key) => {
-                let name = match key {
-                    FieldKey::Known(id) => tax.name(*id).to_owned(),
-                    FieldKey::Other(n) => n.to_string(),
-                };
-                let v = ev.get_key(key)?;
+            Target::Field(f) => {
+                let name = f.name(ev, tax);
+                let v = f.get(ev)?;
                 let text = match v {
                     ValueRef::List(l) => {
                         let parts: Vec<String> = l
@@ -200,7 +247,7 @@ impl Test {
             Test::Exists(want) => v.is_null() != *want,
             Test::Null => v.is_null(),
             Test::FieldRef { other, pos, cased } => {
-                crate::modifiers::field::fieldref(v, ev.get_key(other), *pos, *cased)
+                crate::modifiers::field::fieldref(v, other.get(ev), *pos, *cased)
             }
             Test::Never => false,
         }

@@ -42,7 +42,7 @@ pub(crate) fn fieldref_test(
         ));
     };
     Ok(Test::FieldRef {
-        other: ctx.tax.resolve(&s.original),
+        other: crate::pred::Field::resolve(ctx.tax, &s.original),
         pos: m.pos.unwrap_or(Pos::Exact),
         cased: m.cased,
     })

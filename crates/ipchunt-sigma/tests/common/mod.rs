@@ -95,7 +95,10 @@ fn flatten(tax: &Taxonomy, e: &mut Event, v: &serde_json::Value) {
             serde_json::Value::Object(inner) if !inner.contains_key("#text") => flatten(tax, e, x),
             _ => {
                 if let Some(s) = scalar(x) {
-                    e.push(tax.resolve(k), Value::from_json(s));
+                    // Defender writes names with spaces ("Threat Name");
+                    // rules write them without.
+                    let name: String = k.chars().filter(|c| *c != ' ').collect();
+                    e.push(tax.resolve_source("security", &name), Value::from_json(s));
                 }
             }
         }
