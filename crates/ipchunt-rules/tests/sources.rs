@@ -36,3 +36,17 @@ fn defender_named_pipe_events_feed_the_pipe_lists() {
     .collect();
     assert_eq!(got, want);
 }
+
+#[test]
+fn winlogbeat_ecs_events_feed_the_dcom_mmc_correlation() {
+    // ECS names: process.entity_id / process.parent.entity_id carry the
+    // correlation's key, network.direction "ingress" the inbound side.
+    let got = fired("winlogbeat_dcom_mmc.ndjson");
+    assert_eq!(
+        got.get("corr_dcom_mmc20_lateral_movement"),
+        Some(&1),
+        "{got:?}"
+    );
+    assert_eq!(got.get("proc_com_server_spawns_shell"), Some(&1), "{got:?}");
+    assert_eq!(got.len(), 2, "{got:?}");
+}
