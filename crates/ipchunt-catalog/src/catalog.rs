@@ -89,8 +89,13 @@ pub struct UnparsedRow {
 pub struct Catalog {
     pub technique: String,
     pub include_subtechniques: bool,
-    /// Rules in the whole corpus.
+    /// Rules in the whole corpus, deprecated ones left out.
     pub corpus_rules: usize,
+    /// Deprecated rules of the corpus, left out of the catalog and of
+    /// corpus reach.
+    pub deprecated_rules: usize,
+    /// Titles of the technique's deprecated rules (left out).
+    pub deprecated_under_technique: Vec<(Vendor, String)>,
     /// The technique's rules, by vendor then title.
     pub rules: Vec<CatalogRule>,
     pub by_vendor: Vec<(Vendor, usize)>,
@@ -123,13 +128,21 @@ fn key(p: &crate::model::Predicate) -> Key {
 }
 
 /// Builds the catalog of `technique` from rules already loaded (the whole
-/// corpus: indicator reach is counted over all of them).
+/// corpus: indicator reach is counted over all of them). Deprecated rules
+/// are left out of both.
 pub fn build_catalog_from(
     all: Vec<CatalogRule>,
     report: LoadReport,
     technique: &str,
     include_subtechniques: bool,
 ) -> Catalog {
+    let (all, deprecated): (Vec<CatalogRule>, Vec<CatalogRule>) =
+        all.into_iter().partition(|r| !r.deprecated);
+    let deprecated_under_technique = deprecated
+        .iter()
+        .filter(|r| r.has_technique(technique, include_subtechniques))
+        .map(|r| (r.vendor, r.title.clone()))
+        .collect();
     let corpus_rules = all.len();
     let mut reach: HashMap<Key, usize> = HashMap::new();
     for r in &all {
@@ -158,6 +171,8 @@ pub fn build_catalog_from(
         technique: technique.to_ascii_uppercase(),
         include_subtechniques,
         corpus_rules,
+        deprecated_rules: deprecated.len(),
+        deprecated_under_technique,
         events: event_rows(&rules),
         fields: field_rows(&rules),
         indicators,

@@ -187,6 +187,9 @@ pub struct CatalogRule {
     /// Fields that join the steps of a sequence (EQL `by`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub join_keys: Vec<String>,
+    /// The vendor marks the rule deprecated (Sigma and Splunk `status`,
+    /// Elastic `maturity`).
+    pub deprecated: bool,
 }
 
 impl CatalogRule {
@@ -203,6 +206,7 @@ impl CatalogRule {
             unparsed: Vec::new(),
             status: RuleStatus::Parsed,
             join_keys: Vec::new(),
+            deprecated: false,
         }
     }
 

@@ -30,16 +30,24 @@ pub fn render_markdown(c: &Catalog) -> String {
     let _ = writeln!(s, "# {} rule catalog\n", c.technique);
     let _ = writeln!(
         s,
-        "{total} rules are tagged with {}{sub}, out of {} rules loaded ({}).\n",
+        "{total} rules are tagged with {}{sub}, out of {} rules loaded ({}); the {} rules their \
+         vendors mark deprecated are left out, here and in corpus reach.\n",
         c.technique,
-        c.corpus_rules,
+        c.corpus_rules + c.deprecated_rules,
         c.report
             .rules
             .iter()
             .map(|(v, n)| format!("{v} {n}"))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        c.deprecated_rules
     );
+    for (v, t) in &c.deprecated_under_technique {
+        let _ = writeln!(s, "- deprecated, left out: {v}: {}", html(t));
+    }
+    if !c.deprecated_under_technique.is_empty() {
+        s.push('\n');
+    }
     let _ = writeln!(s, "| Vendor | Rules |\n|---|---|");
     for (v, n) in &c.by_vendor {
         let _ = writeln!(s, "| {v} | {n} |");

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use ipchunt_core::Taxonomy;
 use rsigma_parser::{
-    ConditionExpr, Detection, DetectionItem, Modifier, Quantifier, SigmaRule, SigmaValue,
+    ConditionExpr, Detection, DetectionItem, Modifier, Quantifier, SigmaRule, SigmaValue, Status,
     parse_sigma_yaml,
 };
 
@@ -36,6 +36,7 @@ fn convert(path: &str, r: &SigmaRule, tax: &Taxonomy) -> CatalogRule {
     let mut out = CatalogRule::new(Vendor::Sigma, path.to_owned());
     out.id = r.id.clone().unwrap_or_default();
     out.title = r.title.clone();
+    out.deprecated = r.status == Some(Status::Deprecated);
     out.techniques = r.tags.iter().filter_map(|t| technique_tag(t)).collect();
     let ls = &r.logsource;
     out.logsource = [

@@ -59,6 +59,11 @@ fn catalog() -> ipchunt_catalog::Catalog {
     )
     .0;
     rules.extend(other);
+    let old = format!(
+        "status: deprecated\n{}",
+        SPLUNK.replace("Pipe Process", "Old Pipe")
+    );
+    rules.push(load_splunk("d.yml", &old, &tax).unwrap());
     build_catalog_from(rules, LoadReport::default(), "T1559", true)
 }
 
@@ -67,6 +72,11 @@ fn three_vendors_one_image_row() {
     let c = catalog();
     assert_eq!(c.rules.len(), 3);
     assert_eq!(c.corpus_rules, 4);
+    assert_eq!(c.deprecated_rules, 1);
+    assert_eq!(
+        c.deprecated_under_technique,
+        vec![(Vendor::Splunk, "Old Pipe".to_owned())]
+    );
     let image = c.fields.iter().find(|f| f.field == "Image").unwrap();
     assert_eq!(image.rules, 3);
     let names: Vec<(Vendor, &str)> = image

@@ -16,6 +16,14 @@ use crate::model::{CatalogRule, Op, RuleStatus, Vendor};
 #[derive(Debug, Deserialize)]
 struct File {
     rule: Option<Rule>,
+    #[serde(default)]
+    metadata: Option<Metadata>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Metadata {
+    #[serde(default)]
+    maturity: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,6 +74,11 @@ pub fn load_elastic(path: &str, text: &str, tax: &Taxonomy) -> Result<CatalogRul
     let mut out = CatalogRule::new(Vendor::Elastic, path.to_owned());
     out.id = rule.rule_id.clone();
     out.title = rule.name.clone();
+    out.deprecated = file
+        .metadata
+        .as_ref()
+        .and_then(|m| m.maturity.as_deref())
+        .is_some_and(|m| m.eq_ignore_ascii_case("deprecated"));
     for t in &rule.threat {
         for tech in &t.technique {
             push_unique(&mut out.techniques, tech.id.to_ascii_uppercase());

@@ -21,6 +21,8 @@ struct Detection {
     #[serde(default)]
     search: Option<String>,
     #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
     data_source: Vec<String>,
     #[serde(default)]
     tags: Tags,
@@ -39,6 +41,10 @@ pub fn load_splunk(path: &str, text: &str, tax: &Taxonomy) -> Result<CatalogRule
     let mut out = CatalogRule::new(Vendor::Splunk, path.to_owned());
     out.id = d.id;
     out.title = d.name;
+    out.deprecated = d
+        .status
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case("deprecated"));
     out.techniques = d
         .tags
         .mitre_attack_id
