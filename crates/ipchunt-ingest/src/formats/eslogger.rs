@@ -171,6 +171,8 @@ impl Reader<'_> {
         prov.timestamp = msg["time"]
             .as_str()
             .and_then(|t| Timestamp::from_str(t).ok());
+        // eslogger writes no host name; collectors that add one use `hostname`.
+        prov.computer = nonempty(&msg["hostname"]).map(Arc::from);
         let mut ev = Event::new(prov);
         if self.keep_raw {
             ev.raw = Some(Raw::Json(String::from_utf8_lossy(bytes).into()));
