@@ -214,6 +214,13 @@ impl Engine {
             })
     }
 
+    /// Whether a rule's logsource lets it run on an event (its gate).
+    pub fn applies(&self, rule: usize, ev: &Event) -> bool {
+        self.rules
+            .get(rule)
+            .is_some_and(|r| r.sources.iter().any(|s| s.matches(ev, &self.tax)))
+    }
+
     pub fn taxonomy(&self) -> &Arc<Taxonomy> {
         &self.tax
     }

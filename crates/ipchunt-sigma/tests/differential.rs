@@ -1,0 +1,200 @@
+//! Differential test against rsigma-eval: all SigmaHQ rules over all
+//! regression events; the same (rule, event) matches.
+//!
+//! rsigma-eval evaluates every rule on every event (no logsource gating
+//! unless told the event's logsource), so its matches on events a rule's
+//! logsource does not cover are counted apart: ipchunt does not run a rule
+//! there by design. Within the gate, every difference is listed with its
+//! explanation in `KNOWN`; anything else fails the test.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use ipchunt_core::{Event, Taxonomy};
+use ipchunt_sigma::RuleSet;
+use rsigma_eval::JsonEvent;
+
+const DIRS: [&str; 6] = [
+    "rules",
+    "rules-emerging-threats",
+    "rules-threat-hunting",
+    "rules-compliance",
+    "rules-dfir",
+    "rules-placeholder",
+];
+
+fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        let mut ps: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+        ps.sort();
+        for p in ps {
+            if p.is_dir() {
+                files(&p, ext, out);
+            } else if p.extension().is_some_and(|x| x == ext) {
+                out.push(p);
+            }
+        }
+    }
+}
+
+/// The flat JSON rsigma-eval reads: System fields and the event data.
+pub fn flat_json(doc: &serde_json::Value) -> serde_json::Value {
+    let sys = &doc["Event"]["System"];
+    let mut m = serde_json::Map::new();
+    let scalar = |v: &serde_json::Value| match v {
+        serde_json::Value::Object(o) => o.get("#text").cloned().unwrap_or(serde_json::Value::Null),
+        other => other.clone(),
+    };
+    m.insert("EventID".into(), scalar(&sys["EventID"]));
+    m.insert("Channel".into(), sys["Channel"].clone());
+    m.insert(
+        "Provider_Name".into(),
+        sys["Provider"]["#attributes"]["Name"].clone(),
+    );
+    m.insert("Computer".into(), sys["Computer"].clone());
+    fn walk(v: &serde_json::Value, m: &mut serde_json::Map<String, serde_json::Value>) {
+        let serde_json::Value::Object(o) = v else {
+            return;
+        };
+        for (k, x) in o {
+            if k == "#attributes" {
+                continue;
+            }
+            match x {
+                serde_json::Value::Object(i) if !i.contains_key("#text") => walk(x, m),
+                serde_json::Value::Object(i) => {
+                    let name: String = k.chars().filter(|c| *c != ' ').collect();
+                    m.entry(name).or_insert(i["#text"].clone());
+                }
+                other => {
+                    let name: String = k.chars().filter(|c| *c != ' ').collect();
+                    m.entry(name).or_insert(other.clone());
+                }
+            }
+        }
+    }
+    for part in ["EventData", "UserData"] {
+        walk(&doc["Event"][part], &mut m);
+    }
+    serde_json::Value::Object(m)
+}
+
+/// Explained differences within the gate: (rule id, sample directory
+/// name, which engine matched, why).
+const KNOWN: &[(&str, &str, &str, &str)] = &[];
+
+#[test]
+fn same_matches_as_rsigma_eval() {
+    let Some(shared) = common::shared() else {
+        return;
+    };
+    let sigma = shared.join("corpus/sigma");
+    let tax = Taxonomy::builtin();
+    let mut rs = RuleSet::new(tax.clone());
+    let mut rsig = rsigma_eval::Engine::new();
+    let mut rsig_errors = Vec::new();
+    for d in DIRS {
+        rs.add_path(&sigma.join(d), false);
+        let mut fs = Vec::new();
+        files(&sigma.join(d), "yml", &mut fs);
+        for f in fs {
+            let text = std::fs::read_to_string(&f).unwrap();
+            if let Ok(col) = rsigma_parser::parse_sigma_yaml(&text) {
+                for r in &col.rules {
+                    if let Err(e) = rsig.add_rule(r) {
+                        rsig_errors.push(format!("{}: {e}", f.display()));
+                    }
+                }
+            }
+        }
+    }
+    let ours = rs.compile();
+    println!("rsigma-eval refused {} rules:", rsig_errors.len());
+    for e in &rsig_errors {
+        println!("    {e}");
+    }
+    let mut jsons = Vec::new();
+    files(&sigma.join("regression_data"), "json", &mut jsons);
+    let mut events: Vec<(String, Event, serde_json::Value)> = Vec::new();
+    for f in &jsons {
+        let text = std::fs::read_to_string(f).unwrap();
+        let sample = f
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        for (i, d) in common::json_docs(&text).iter().enumerate() {
+            let ev = common::evtx_json_event(&tax, &f.display().to_string(), i as u64, d);
+            events.push((format!("{sample}#{i}"), ev, flat_json(d)));
+        }
+    }
+    let mut both = 0usize;
+    let mut outside_gate: BTreeMap<String, usize> = BTreeMap::new();
+    let mut diffs: BTreeSet<(String, String, &str)> = BTreeSet::new();
+    for (name, ev, flat) in &events {
+        let mut out = Vec::new();
+        ours.eval(ev, &mut out);
+        let mine: BTreeSet<String> = out
+            .iter()
+            .map(|m| ours.rules()[m.rule].id.clone())
+            .collect();
+        let theirs: BTreeSet<String> = rsig
+            .evaluate(&JsonEvent::borrow(flat))
+            .iter()
+            .filter_map(|r| r.header.rule_id.clone())
+            .collect();
+        for id in mine.intersection(&theirs) {
+            let _ = id;
+            both += 1;
+        }
+        for id in theirs.difference(&mine) {
+            let gated = ours.find_rule(id).is_some_and(|r| ours.applies(r, ev));
+            if gated {
+                diffs.insert((id.clone(), name.clone(), "rsigma-eval only"));
+            } else {
+                *outside_gate.entry(id.clone()).or_default() += 1;
+            }
+        }
+        for id in mine.difference(&theirs) {
+            diffs.insert((id.clone(), name.clone(), "ipchunt only"));
+        }
+    }
+    println!(
+        "{} events, {both} (rule, event) matches in both engines",
+        events.len()
+    );
+    println!(
+        "rsigma-eval matches outside the rule's logsource (not run by ipchunt): {}",
+        outside_gate.values().sum::<usize>()
+    );
+    for (id, n) in &outside_gate {
+        let title = ours
+            .find_rule(id)
+            .map(|r| ours.rules()[r].title.clone())
+            .unwrap_or_default();
+        println!("    {id} {title}: {n}");
+    }
+    let mut unexplained = 0;
+    for (id, ev, who) in &diffs {
+        let sample = ev.split('#').next().unwrap_or("");
+        let known = KNOWN
+            .iter()
+            .find(|k| k.0 == id && k.1 == sample && k.2 == *who);
+        let title = ours
+            .find_rule(id)
+            .map(|r| ours.rules()[r].title.clone())
+            .unwrap_or_default();
+        match known {
+            Some(k) => println!("EXPLAINED {who}: {id} {title} on {ev}: {}", k.3),
+            None => {
+                unexplained += 1;
+                println!("DIFF {who}: {id} {title} on {ev}");
+            }
+        }
+    }
+    assert_eq!(unexplained, 0);
+}
