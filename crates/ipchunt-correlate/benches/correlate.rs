@@ -82,18 +82,33 @@ correlation:
         gte: 5
 "#;
     let input = matches(|i| {
+        let user = i % 5000;
         (
             0,
             vec![
-                ("TargetUserName", Value::str(format!("user{}", i % 5000))),
-                (
-                    "IpAddress",
-                    Value::str(format!("10.0.{}.{}", i % 7, i % 13)),
-                ),
+                ("TargetUserName", Value::str(format!("user{user}"))),
+                ("IpAddress", Value::str(format!("10.0.0.{}", user % 91))),
             ],
         )
     });
     run(c, "event_count_5000_groups", guessing, &["failed"], &input);
+    // The worst case: every match opens a group of its own.
+    let input = matches(|i| {
+        (
+            0,
+            vec![
+                ("TargetUserName", Value::str(format!("user{i}"))),
+                ("IpAddress", Value::str("10.0.0.1")),
+            ],
+        )
+    });
+    run(
+        c,
+        "event_count_new_group_per_match",
+        guessing,
+        &["failed"],
+        &input,
+    );
 
     let spray = r#"
 title: Spray

@@ -96,17 +96,35 @@ impl Input<'_> {
         }
         true
     }
+}
 
-    /// The fields' text forms, for display.
-    pub(crate) fn texts(&self, names: &[String], srcs: &[FieldSrc]) -> Vec<(String, String)> {
-        let mut out = Vec::with_capacity(srcs.len());
-        for (name, src) in names.iter().zip(srcs) {
-            let mut s = String::new();
-            self.write_text(src, &mut s);
-            out.push((name.clone(), s));
-        }
-        out
+/// The values of a key built by [`Input::write_key`], paired with their
+/// names, for display.
+pub(crate) fn decode_key(key: &str, names: &[String]) -> Vec<(String, String)> {
+    let mut values = Vec::with_capacity(names.len());
+    let mut rest = key;
+    while let Some(body) = rest.strip_suffix('\0') {
+        let Some(sep) = body.rfind('\0') else {
+            break;
+        };
+        let Ok(len) = body[sep + 1..].parse::<usize>() else {
+            break;
+        };
+        let Some(start) = sep.checked_sub(len) else {
+            break;
+        };
+        let Some(text) = body.get(start..sep) else {
+            break;
+        };
+        values.push(text);
+        rest = &body[..start];
     }
+    values.reverse();
+    names
+        .iter()
+        .zip(values.into_iter().chain(std::iter::repeat("")))
+        .map(|(n, v)| (n.clone(), v.to_owned()))
+        .collect()
 }
 
 enum Lookup<'a> {
@@ -196,6 +214,12 @@ mod tests {
         assert!(Input::Event(&e1).write_key(&srcs, &mut k1));
         assert!(Input::Event(&e2).write_key(&srcs, &mut k2));
         assert_ne!(k1, k2);
+        let names = ["A".to_string(), "B".to_string()];
+        assert_eq!(
+            decode_key(&k1, &names),
+            vec![("A".into(), "x\0".into()), ("B".into(), "y".into())]
+        );
+        assert_eq!(decode_key(&k2, &names)[1], ("B".into(), "\0y".into()));
         let e3 = event(&[("A", Value::str("x"))]);
         assert!(!Input::Event(&e3).write_key(&srcs, &mut k1));
     }

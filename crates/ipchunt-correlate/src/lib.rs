@@ -23,7 +23,9 @@
 //!    timestamp, ties in file then record order), and call
 //!    [`Correlator::observe`] for each needed rule that matched, event by
 //!    event. Events without timestamp may be fed anywhere: they are
-//!    counted and skipped.
+//!    counted and skipped. Alternatively, collect the matches of the
+//!    needed rules in any order (they are few) and hand them to
+//!    [`Correlator::correlate_all`], which sorts, feeds and finishes.
 //! 4. Call [`Correlator::finish`] at the end. Report a hit as a
 //!    detection when [`Correlator::reports_correlation`] says so, with
 //!    the last of `info.events` as the detection's event.
@@ -203,6 +205,21 @@ impl Correlator {
     pub fn finish(&mut self) -> Vec<CorrelationHit> {
         let mut out = Vec::new();
         self.rt.finish(&self.routes, &mut out);
+        out
+    }
+
+    /// Runs a whole batch: sorts `matches` (base rule, event) by event
+    /// timestamp, stably (matches without timestamp first, where they are
+    /// skipped), feeds them all and finishes. For callers that collect the
+    /// matches of [`Correlator::needed_rules`] from several files or
+    /// threads in any order.
+    pub fn correlate_all(&mut self, matches: &mut [(usize, Arc<Event>)]) -> Vec<CorrelationHit> {
+        matches.sort_by_key(|(_, ev)| ev.prov.timestamp);
+        let mut out = Vec::new();
+        for (rule, ev) in matches.iter() {
+            out.extend(self.observe(*rule, ev));
+        }
+        out.extend(self.finish());
         out
     }
 

@@ -6,7 +6,7 @@ use ahash::AHashMap;
 use ipchunt_core::{CorrelationInfo, Event};
 use jiff::Timestamp;
 
-use crate::input::Input;
+use crate::input::{Input, decode_key};
 use crate::plan::{Kind, Plan};
 use crate::window::{CountWindow, NewVal, TemporalWindow};
 
@@ -31,7 +31,6 @@ enum Body {
 }
 
 struct Group {
-    display: Vec<(String, String)>,
     /// No hit for this group at or before this time (one hit per window).
     quiet_until: i128,
     /// The end of the open window, when windows are judged complete.
@@ -123,7 +122,6 @@ impl CorrState {
                 _ => Body::Count(CountWindow::default()),
             };
             let group = Group {
-                display: input.texts(&plan.group_names, gsrc),
                 quiet_until: i128::MIN,
                 window_end: None,
                 body,
@@ -178,7 +176,7 @@ impl CorrState {
         };
         g.quiet_until = t.saturating_add(plan.span);
         Fed {
-            hit: Some(info(&g.display, value, events)),
+            hit: Some(info(&s.key, &plan.group_names, value, events)),
             opened: None,
         }
     }
@@ -202,7 +200,7 @@ impl CorrState {
         self.plan
             .cond
             .holds(value)
-            .then(|| info(&g.display, value, events))
+            .then(|| info(key, &self.plan.group_names, value, events))
     }
 
     /// Forgets what has left the window ending at `now`, and groups left
@@ -226,12 +224,12 @@ impl CorrState {
     }
 }
 
-fn info(display: &[(String, String)], value: f64, events: Vec<Arc<Event>>) -> CorrelationInfo {
+fn info(key: &str, names: &[String], value: f64, events: Vec<Arc<Event>>) -> CorrelationInfo {
     let times = || events.iter().filter_map(|e| e.prov.timestamp);
     let first: Option<Timestamp> = times().min();
     let last: Option<Timestamp> = times().max();
     CorrelationInfo {
-        group: display.to_vec(),
+        group: decode_key(key, names),
         value,
         first,
         last,

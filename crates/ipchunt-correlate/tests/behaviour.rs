@@ -225,3 +225,27 @@ correlation:
     assert!(s.corr.reports_base(s.rule("b")));
     assert_eq!(s.feed("a", &ev(0, &[("User", "x")])).len(), 1);
 }
+
+#[test]
+fn correlate_all_sorts_matches_from_several_files() {
+    let mut s = load(COUNT, &["a", "b"]);
+    let (a, b) = (s.rule("a"), s.rule("b"));
+    let bob = [("User", "bob")];
+    // Two files' matches, each in its own order, concatenated.
+    let mut matches = vec![
+        (a, ev(50, &bob)),
+        (a, ev(200, &bob)),
+        (b, ev(0, &bob)),
+        (b, ev(120, &bob)),
+        (b, ev(199, &bob)),
+    ];
+    let hits = s.corr.correlate_all(&mut matches);
+    let spans: Vec<_> = hits.iter().map(|h| (h.info.first, h.info.last)).collect();
+    // 0 and 50 fall within a minute; so do 199 and 200 (120 alone does not
+    // pair with 50, which is 70 s earlier).
+    assert_eq!(
+        spans,
+        vec![(Some(at(0)), Some(at(50))), (Some(at(199)), Some(at(200)))]
+    );
+    assert_eq!(s.corr.stats().late, 0);
+}

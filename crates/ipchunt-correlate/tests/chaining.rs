@@ -257,3 +257,36 @@ fn an_alias_naming_a_foreign_rule_is_rejected() {
         "{msg}"
     );
 }
+
+#[test]
+fn aliases_apply_to_the_condition_field_too() {
+    let yaml = r#"
+title: Accounts touched from one host
+correlation:
+    type: value_count
+    rules: [logon, share]
+    group-by: [host]
+    timespan: 1h
+    aliases:
+        host:
+            logon: IpAddress
+            share: SourceAddress
+        account:
+            logon: TargetUserName
+            share: SubjectUserName
+    condition:
+        field: account
+        gte: 3
+"#;
+    let mut s = load(yaml, &["logon", "share"]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let logon = |t, u| ev(t, &[("IpAddress", "10.9.9.9"), ("TargetUserName", u)]);
+    let share = |t, u| ev(t, &[("SourceAddress", "10.9.9.9"), ("SubjectUserName", u)]);
+    assert!(s.feed("logon", &logon(0, "alice")).is_empty());
+    assert!(s.feed("share", &share(1, "alice")).is_empty());
+    assert!(s.feed("share", &share(2, "bob")).is_empty());
+    let hits = s.feed("logon", &logon(3, "carol"));
+    assert_eq!(hits.len(), 1);
+    assert_eq!(group(&hits[0], "host"), "10.9.9.9");
+    assert_eq!(hits[0].info.value, 3.0);
+}
