@@ -57,7 +57,7 @@ fn ids_are_unique_uuids_and_metadata_is_complete() {
         assert!(refs > 0, "{}: no references", file.path);
         assert!(fps > 0, "{}: no falsepositives", file.path);
         assert!(
-            tags.iter().any(|t| t.starts_with("attack.t1559")),
+            tags.iter().any(|t| t == "attack.t1559"),
             "{}: no attack.t1559 tag",
             file.path
         );
@@ -131,6 +131,24 @@ fn layout_groups_rules_by_platform_and_mechanism() {
             file.path
         );
         let coll = parse(file.path, file.text);
+        // XPC rules carry T1559.003; DDE rules .002 unless about Office sandboxing in general.
+        let sub = match (parts[1], parts[2]) {
+            ("macos", "xpc") => Some("attack.t1559.003"),
+            ("windows", "dcom") => Some("attack.t1559.001"),
+            _ => None,
+        };
+        if let Some(sub) = sub {
+            let headline = coll
+                .correlations
+                .first()
+                .map(|c| &c.tags)
+                .unwrap_or(&coll.rules[0].tags);
+            assert!(
+                headline.iter().any(|t| t == sub),
+                "{}: no {sub} tag",
+                file.path
+            );
+        }
         for r in &coll.rules {
             assert_eq!(
                 r.logsource.product.as_deref(),
