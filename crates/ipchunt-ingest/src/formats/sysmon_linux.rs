@@ -51,12 +51,19 @@ fn is_journal_json(head: &[u8]) -> bool {
         .any(|k| head_has_keys(head, &[k]))
 }
 
+/// Syslog lines: a prefix (which may start with an RFC 5424 `<PRI>`)
+/// before the `<Event>`. A file that starts with XML itself is not.
 fn is_syslog(head: &[u8]) -> bool {
-    if matches!(skip_space(head).first(), Some(b'<' | b'{' | b'[')) {
+    let start = skip_space(head);
+    if matches!(start.first(), Some(b'{' | b'['))
+        || start.starts_with(b"<Event")
+        || start.starts_with(b"<?xml")
+    {
         return false;
     }
     head_lines(head, 8).iter().any(|l| {
-        event_xml(l).is_some_and(|x| !l.trim_start().starts_with('<') && x.contains("Linux-Sysmon"))
+        event_xml(l)
+            .is_some_and(|x| !l.trim_start().starts_with("<Event") && x.contains("Linux-Sysmon"))
     })
 }
 

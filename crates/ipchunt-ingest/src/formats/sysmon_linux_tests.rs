@@ -27,6 +27,13 @@ fn sniffs_syslog_and_journal_but_not_other_formats() {
     assert!(!sniff(
         b"Nov 20 09:14:01 build-07 systemd[1]: Started Session 12.\n"
     ));
+    // RFC 5424 lines as a collector forwards them, with the priority.
+    let pri = format!("<14>1 2026-11-20T09:14:00Z build-07 sysmon 812 - - {bare}\n");
+    assert!(sniff(pri.as_bytes()));
+    assert_eq!(
+        crate::formats::sniff(pri.as_bytes()),
+        Some(crate::Format::SysmonLinux)
+    );
 }
 
 #[test]
