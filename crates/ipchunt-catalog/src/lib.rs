@@ -16,6 +16,7 @@ mod lex;
 mod loader;
 mod model;
 mod render;
+mod render_cov;
 mod render_md;
 mod sigma;
 #[cfg(test)]
@@ -31,6 +32,7 @@ pub use elastic::load_elastic;
 pub use loader::{LoadReport, load_sources};
 pub use model::{CatalogRule, EventRef, Op, Predicate, RuleStatus, Unparsed, Vendor};
 pub use render::{render_jsonl, render_table};
+pub use render_cov::{render_coverage_jsonl, render_coverage_table};
 pub use render_md::render_markdown;
 pub use sigma::load_sigma;
 pub use splunk::load_splunk;

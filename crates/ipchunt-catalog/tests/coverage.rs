@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use ipchunt_catalog::{
     LoadReport, ObservedTelemetry, Op, Vendor, build_catalog_from, coverage, load_elastic,
-    load_sigma, load_splunk, render_jsonl, render_markdown, render_table,
+    load_sigma, load_splunk, render_coverage_jsonl, render_coverage_table, render_jsonl,
+    render_markdown, render_table,
 };
 use ipchunt_core::{Event, Locator, Provenance, Taxonomy, Value};
 
@@ -175,6 +176,18 @@ fn coverage_says_why_a_rule_cannot_fire() {
             "missing field PipeName"
         ]
     );
+    let table = render_coverage_table(&cov, &obs);
+    assert!(
+        table.starts_with("2 events seen (1 channels, 6 fields): 1 rules could fire, 2 could not"),
+        "{table}"
+    );
+    assert!(table.contains("missing field PipeName"));
+    let lines: Vec<serde_json::Value> = render_coverage_jsonl(&cov, &obs)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["could_fire"], 1);
     let mut other = ObservedTelemetry::new();
     other.observe(
         &event("Security", "Microsoft-Windows-Security-Auditing", 4624, &[]),
