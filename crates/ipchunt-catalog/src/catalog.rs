@@ -88,6 +88,8 @@ pub struct UnparsedRow {
 #[derive(Debug, Clone, Serialize)]
 pub struct Catalog {
     pub technique: String,
+    /// The technique's name, when a rule of the corpus gives it.
+    pub technique_name: Option<String>,
     pub include_subtechniques: bool,
     /// Rules in the whole corpus, deprecated ones left out.
     pub corpus_rules: usize,
@@ -144,6 +146,10 @@ pub fn build_catalog_from(
         .map(|r| (r.vendor, r.title.clone()))
         .collect();
     let corpus_rules = all.len();
+    let wanted = technique.to_ascii_uppercase();
+    let technique_name = all
+        .iter()
+        .find_map(|r| r.technique_names.get(&wanted).cloned());
     let mut reach: HashMap<Key, usize> = HashMap::new();
     for r in &all {
         let keys: BTreeSet<Key> = r.predicates.iter().map(key).collect();
@@ -168,7 +174,8 @@ pub fn build_catalog_from(
         .collect();
     let (indicators, exclusions) = indicator_rows(&rules, &reach);
     Catalog {
-        technique: technique.to_ascii_uppercase(),
+        technique: wanted,
+        technique_name,
         include_subtechniques,
         corpus_rules,
         deprecated_rules: deprecated.len(),

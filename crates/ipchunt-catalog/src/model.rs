@@ -1,5 +1,6 @@
 //! The normalized rule: what every loader produces, whatever the vendor.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -176,6 +177,9 @@ pub struct CatalogRule {
     pub path: String,
     /// ATT&CK technique ids, upper case (`T1559`, `T1559.001`).
     pub techniques: Vec<String>,
+    /// Technique names, where the rule gives them (Elastic).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub technique_names: BTreeMap<String, String>,
     /// The rule's own statement of its data: Sigma logsource, Elastic
     /// event categories and indices, Splunk data sources and data models.
     pub logsource: String,
@@ -200,6 +204,7 @@ impl CatalogRule {
             title: String::new(),
             path,
             techniques: Vec::new(),
+            technique_names: BTreeMap::new(),
             logsource: String::new(),
             events: Vec::new(),
             predicates: Vec::new(),

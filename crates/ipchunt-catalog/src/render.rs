@@ -100,9 +100,14 @@ pub fn render_table(c: &Catalog) -> String {
         ""
     };
     let total: usize = c.by_vendor.iter().map(|(_, n)| n).sum();
+    let name = c
+        .technique_name
+        .as_deref()
+        .map(|n| format!(" {n}"))
+        .unwrap_or_default();
     let _ = writeln!(
         s,
-        "{}{}: {} rules of {} in the corpus",
+        "{}{name}{}: {} rules of {} in the corpus",
         c.technique, sub, total, c.corpus_rules
     );
     for (v, n) in &c.by_vendor {

@@ -27,7 +27,14 @@ pub fn render_markdown(c: &Catalog) -> String {
     } else {
         ""
     };
-    let _ = writeln!(s, "# {} rule catalog\n", c.technique);
+    match &c.technique_name {
+        Some(n) => {
+            let _ = writeln!(s, "# {} {}: rule catalog\n", c.technique, html(n));
+        }
+        None => {
+            let _ = writeln!(s, "# {} rule catalog\n", c.technique);
+        }
+    }
     let _ = writeln!(
         s,
         "{total} rules are tagged with {}{sub}, out of {} rules loaded ({}); the {} rules their \

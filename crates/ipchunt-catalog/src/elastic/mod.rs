@@ -56,12 +56,16 @@ struct Threat {
 struct Technique {
     id: String,
     #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
     subtechnique: Vec<Sub>,
 }
 
 #[derive(Debug, Deserialize)]
 struct Sub {
     id: String,
+    #[serde(default)]
+    name: Option<String>,
 }
 
 /// Reads one detection-rules TOML file.
@@ -82,8 +86,10 @@ pub fn load_elastic(path: &str, text: &str, tax: &Taxonomy) -> Result<CatalogRul
     for t in &rule.threat {
         for tech in &t.technique {
             push_unique(&mut out.techniques, tech.id.to_ascii_uppercase());
+            name_technique(&mut out, &tech.id, &tech.name);
             for s in &tech.subtechnique {
                 push_unique(&mut out.techniques, s.id.to_ascii_uppercase());
+                name_technique(&mut out, &s.id, &s.name);
             }
         }
     }
@@ -131,6 +137,14 @@ pub fn load_elastic(path: &str, text: &str, tax: &Taxonomy) -> Result<CatalogRul
     }
     infer_events(&mut out, &rule, categories, tax);
     Ok(out)
+}
+
+fn name_technique(out: &mut CatalogRule, id: &str, name: &Option<String>) {
+    if let Some(n) = name.as_deref().filter(|n| !n.is_empty()) {
+        out.technique_names
+            .entry(id.to_ascii_uppercase())
+            .or_insert_with(|| n.to_owned());
+    }
 }
 
 fn push_unique(v: &mut Vec<String>, s: String) {

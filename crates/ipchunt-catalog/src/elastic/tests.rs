@@ -156,6 +156,7 @@ name = "COM"
 "#;
     let r = load_elastic("x.toml", text, &tax).unwrap();
     assert_eq!(r.techniques, vec!["T1559", "T1559.001"]);
+    assert_eq!(r.technique_names["T1559.001"], "COM");
     assert!(r.has_technique("T1559", true));
     let image = r
         .predicates
