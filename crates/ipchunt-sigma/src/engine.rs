@@ -12,7 +12,7 @@ use crate::compile::CRule;
 use crate::condition::Oracle;
 use crate::gate::{GateIndex, GateKey};
 use crate::literal::{FieldScanner, Sink};
-use crate::pred::{Field, Pred, PredId, Target};
+use crate::pred::{Pred, PredId, Target};
 use crate::{LoadedCorrelation, Match, Rejection};
 
 /// What runs for one event source.
@@ -240,7 +240,7 @@ impl Engine {
 
     fn build_program(&self, key: &GateKey) -> Program {
         let admitted = self.gate.admit(key);
-        let mut by_field: AHashMap<Field, Vec<(PredId, &Pred)>> = AHashMap::new();
+        let mut by_field: AHashMap<Target, Vec<(PredId, &Pred)>> = AHashMap::new();
         let mut always = Vec::new();
         let mut rule_set = vec![false; self.rules.len()];
         for r in &admitted.rules {
@@ -253,12 +253,10 @@ impl Engine {
             if !self.scanned[i] || !rule_set[self.pred_rule[i] as usize] {
                 continue;
             }
-            if let Target::Field(k) = &p.target {
-                by_field
-                    .entry(k.clone())
-                    .or_default()
-                    .push((i as PredId, p));
-            }
+            by_field
+                .entry(p.target.clone())
+                .or_default()
+                .push((i as PredId, p));
         }
         let mut scanners: Vec<FieldScanner> = by_field
             .into_iter()
@@ -300,8 +298,17 @@ impl Engine {
                 pred_rule: &self.pred_rule,
             };
             for sc in &prog.scanners {
-                if let Some(v) = sc.field.get(ev) {
-                    sc.scan(v, &self.preds, &mut sink);
+                match &sc.field {
+                    Target::Field(f) => {
+                        if let Some(v) = f.get(ev) {
+                            sc.scan(v, &self.preds, &mut sink);
+                        }
+                    }
+                    Target::Keywords => {
+                        for (_, v) in ev.fields() {
+                            sc.scan(v.as_ref(), &self.preds, &mut sink);
+                        }
+                    }
                 }
             }
         }

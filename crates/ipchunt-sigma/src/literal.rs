@@ -7,7 +7,7 @@ use ahash::AHashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use ipchunt_core::ValueRef;
 
-use crate::pred::{Field, Pos, Pred, PredId, Test, fold};
+use crate::pred::{Pos, Pred, PredId, Target, Test, fold};
 
 /// What a pattern hit means for one predicate.
 #[derive(Debug, Clone, Copy)]
@@ -62,10 +62,11 @@ impl Builder {
     }
 }
 
-/// The scanner of one field for one gate's rules.
+/// The scanner of one field (or of all values, for keywords) for one
+/// gate's rules.
 #[derive(Debug)]
 pub(crate) struct FieldScanner {
-    pub field: Field,
+    pub field: Target,
     folded: Option<Automaton>,
     cased: Option<Automaton>,
     /// Predicates whose automaton could not be built, tested one by one.
@@ -80,7 +81,7 @@ pub(crate) trait Sink {
 
 impl FieldScanner {
     /// Builds the scanner of `field` over the given scanned predicates.
-    pub(crate) fn build(field: Field, preds: &[(PredId, &Pred)]) -> FieldScanner {
+    pub(crate) fn build(field: Target, preds: &[(PredId, &Pred)]) -> FieldScanner {
         let mut folded = Builder::default();
         let mut cased = Builder::default();
         for (id, p) in preds {

@@ -142,7 +142,7 @@ impl Field {
 
 /// The field a predicate reads: one field, or every value of the event
 /// (keyword searches).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Target {
     Field(Field),
     Keywords,
@@ -158,12 +158,11 @@ impl Pred {
     /// Whether the automaton decides this predicate (its bit is complete
     /// after the scan).
     pub(crate) fn scanned(&self) -> bool {
-        matches!(self.target, Target::Field(_))
-            && match &self.test {
-                Test::Literal { needle, .. } => !needle.is_empty(),
-                Test::Glob { trigger, .. } => trigger.is_some(),
-                _ => false,
-            }
+        match &self.test {
+            Test::Literal { needle, .. } => !needle.is_empty(),
+            Test::Glob { trigger, .. } => trigger.is_some(),
+            _ => false,
+        }
     }
 
     /// Evaluates the predicate on an event, without the automaton.

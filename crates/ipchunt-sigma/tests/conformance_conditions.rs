@@ -313,3 +313,22 @@ fn correlations_are_checked_and_their_rules_marked() {
     // Still evaluated: the correlator needs its matches.
     assert!(fires(&e, &event("Security", 4625, &[])));
 }
+
+/// A rule field that the taxonomy also knows as another vendor's alias
+/// (`SourceName` is Splunk's name for the provider) is read from the event's
+/// own field of that name when there is one.
+#[test]
+fn alias_named_fields_prefer_the_events_own_field() {
+    let e = engine(
+        "title: t\nlogsource: {product: windows, service: windefend}\ndetection:\n  s:\n    EventID: 1119\n    SourceName: 'Real-Time Protection'\n  condition: s\n",
+    );
+    let tax = Taxonomy::builtin();
+    let mut ev = event("Microsoft-Windows-Windows Defender/Operational", 1119, &[]);
+    ev.prov.provider = Some("Microsoft-Windows-Windows Defender".into());
+    assert!(!fires(&e, &ev));
+    ev.push(
+        tax.resolve_source("security", "SourceName"),
+        Value::str("Real-Time Protection"),
+    );
+    assert!(fires(&e, &ev));
+}
