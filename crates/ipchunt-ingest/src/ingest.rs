@@ -11,6 +11,7 @@ use ipchunt_core::Taxonomy;
 use rayon::prelude::*;
 
 use crate::formats::{HEAD_LEN, InputFile, ReadCtx, reader_for};
+use crate::names::NameTables;
 use crate::sink::{BadRecord, EventSink, FileDone};
 
 /// How to ingest.
@@ -84,8 +85,10 @@ pub fn ingest(
 ) -> IngestReport {
     let started = Instant::now();
     let report = Mutex::new(IngestReport::default());
+    let names = NameTables::new(tax);
     let ctx = ReadCtx {
         tax,
+        names: &names,
         keep_raw: opts.keep_raw,
         batch_size: opts.batch_size.max(1),
     };
@@ -156,10 +159,17 @@ fn walk(
                 return fail(path, format!("cannot list directory: {e}"), sink, report);
             }
         };
-        let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        children.sort();
-        for c in children {
-            walk(&c, false, out, sink, report);
+        let mut children: Vec<(PathBuf, Option<fs::FileType>)> = entries
+            .filter_map(|e| e.ok().map(|e| (e.path(), e.file_type().ok())))
+            .collect();
+        children.sort_by(|a, b| a.0.cmp(&b.0));
+        for (c, kind) in children {
+            // Most entries are plain files: no need to ask the file system
+            // again what they are.
+            match kind {
+                Some(k) if k.is_file() => out.push(c),
+                _ => walk(&c, false, out, sink, report),
+            }
         }
     } else if meta.file_type().is_symlink() {
         // A link found inside a directory: follow it if it leads to a file.

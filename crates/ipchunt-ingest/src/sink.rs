@@ -78,7 +78,7 @@ impl<'s> Emitter<'s> {
         Emitter {
             sink,
             file,
-            batch: Vec::with_capacity(batch_size.min(4096)),
+            batch: Vec::new(),
             batch_size,
             counts: Counts::default(),
         }
@@ -109,8 +109,9 @@ impl<'s> Emitter<'s> {
 
     fn flush(&mut self) {
         if !self.batch.is_empty() {
-            let next = Vec::with_capacity(self.batch_size.min(4096));
-            self.sink.events(std::mem::replace(&mut self.batch, next));
+            // The next batch grows as needed: a file of three records
+            // should not pay for a thousand.
+            self.sink.events(std::mem::take(&mut self.batch));
         }
     }
 

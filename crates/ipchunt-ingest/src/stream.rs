@@ -8,6 +8,7 @@ use ipchunt_core::Taxonomy;
 use crate::formats::ReadCtx;
 use crate::formats::json::read_json;
 use crate::ingest::IngestReport;
+use crate::names::NameTables;
 use crate::sink::{EventSink, FileDone};
 
 /// Counts the bytes read from the stream.
@@ -35,8 +36,10 @@ pub fn read_stream(
     sink: &dyn EventSink,
 ) -> IngestReport {
     let name: Arc<str> = name.into();
+    let names = NameTables::new(tax);
     let ctx = ReadCtx {
         tax,
+        names: &names,
         keep_raw: true,
         batch_size: 1,
     };

@@ -28,6 +28,8 @@ const CHUNK: u64 = 65536;
 /// Chunks per unit of parallel work (2 MiB).
 pub const UNIT_CHUNKS: u64 = 32;
 pub const MAGIC: &[u8] = b"ElfFile\0";
+// The header is read from the bytes the sniffer saw.
+const _: () = assert!(super::HEAD_LEN >= HEADER as usize);
 
 pub fn sniff(head: &[u8]) -> bool {
     head.starts_with(MAGIC)
@@ -44,17 +46,14 @@ pub fn read(
     ctx: &ReadCtx<'_>,
     sink: &dyn EventSink,
 ) -> Result<Counts, ReadError> {
-    let mut f = File::open(&input.path)?;
-    let len = f.metadata()?.len();
-    if len < HEADER {
+    let len = input.len;
+    if len < HEADER || input.head.len() < HEADER as usize {
         return Err(ReadError::Invalid(format!(
             "truncated EVTX file: {len} bytes, shorter than its 4096-byte header"
         )));
     }
-    let mut header = vec![0u8; HEADER as usize];
-    f.read_exact(&mut header)?;
-    drop(f);
-    EvtxFileHeader::from_bytes(&header)
+    let header = &input.head[..HEADER as usize];
+    EvtxFileHeader::from_bytes(header)
         .map_err(|e| ReadError::Invalid(format!("bad EVTX file header: {e}")))?;
     let header: Arc<[u8]> = header.into();
     let chunks = (len - HEADER) / CHUNK;
@@ -114,7 +113,7 @@ fn read_unit(
             return em.finish();
         }
     };
-    let mut names = FieldNames::new(ctx.tax, "security");
+    let mut names = FieldNames::with_tables(ctx.tax, ctx.names, "security");
     for item in parser.records_json_bytes() {
         match item {
             Ok(rec) => record_to_event(rec, &input.name, ctx.keep_raw, &mut names, &mut em),

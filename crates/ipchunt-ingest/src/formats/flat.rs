@@ -29,7 +29,7 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::winjson::{Key, ValueSeed, event_id_of, parse_time};
 use super::xml::parse_event_xml;
-use crate::names::FieldNames;
+use crate::names::{FieldNames, NameTables};
 
 /// Flattens a JSON object into (dotted name, value) pairs. Arrays stay
 /// lists (objects inside them become their JSON text).
@@ -128,11 +128,15 @@ pub struct JsonNames<'t> {
 }
 
 impl<'t> JsonNames<'t> {
-    pub fn new(tax: &'t ipchunt_core::Taxonomy) -> Self {
+    pub fn new(tax: &'t ipchunt_core::Taxonomy, tables: Option<&'t NameTables>) -> Self {
+        let names = |scope| match tables {
+            Some(t) => FieldNames::with_tables(tax, t, scope),
+            None => FieldNames::new(tax, scope),
+        };
         JsonNames {
-            security: FieldNames::new(tax, "security"),
-            ecs: FieldNames::new(tax, "ecs"),
-            cim: FieldNames::new(tax, "cim"),
+            security: names("security"),
+            ecs: names("ecs"),
+            cim: names("cim"),
         }
     }
 }

@@ -41,7 +41,7 @@ pub fn read_json<R: Read>(
 ) -> Counts {
     let mut framer = JsonFramer::new(src);
     let mut em = Emitter::new(sink, name.clone(), ctx.batch_size);
-    let mut names = JsonNames::new(ctx.tax);
+    let mut names = JsonNames::new(ctx.tax, Some(ctx.names));
     loop {
         match framer.next_piece() {
             Ok(None) => break,
@@ -106,7 +106,7 @@ mod tests {
 
     fn one(json: &str) -> Event {
         let tax = Taxonomy::builtin();
-        let mut names = JsonNames::new(&tax);
+        let mut names = JsonNames::new(&tax, None);
         parse_record(json.as_bytes(), &"t".into(), 1, true, &mut names).unwrap()
     }
 
@@ -211,7 +211,7 @@ mod tests {
         );
         assert_eq!(ev.prov.format, "evtx-json");
         let tax = Taxonomy::builtin();
-        let mut names = JsonNames::new(&tax);
+        let mut names = JsonNames::new(&tax, None);
         for bad in [
             r##"{"Event": 5}"##,
             r##"{"Event":{"System":{}} "##,

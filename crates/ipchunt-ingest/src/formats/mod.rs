@@ -84,6 +84,10 @@ impl Format {
 #[derive(Debug, Clone, Copy)]
 pub struct ReadCtx<'a> {
     pub tax: &'a Taxonomy,
+    /// The taxonomy's names, resolved once for all files: readers make their
+    /// [`FieldNames`](crate::names::FieldNames) with
+    /// [`FieldNames::with_tables`](crate::names::FieldNames::with_tables).
+    pub names: &'a crate::names::NameTables,
     /// Keep each record's original text in [`ipchunt_core::Event::raw`].
     pub keep_raw: bool,
     /// Events per batch handed to the sink.

@@ -57,8 +57,10 @@ pub fn run(
     read: impl FnOnce(&[u8], &Arc<str>, &ReadCtx<'_>, &dyn EventSink) -> Counts,
 ) -> Run {
     let tax = Taxonomy::builtin();
+    let names = crate::names::NameTables::new(&tax);
     let ctx = ReadCtx {
         tax: &tax,
+        names: &names,
         keep_raw: true,
         batch_size: 3,
     };

@@ -30,7 +30,7 @@ pub fn read(
     let f = File::open(&input.path)?;
     let mut framer = XmlFramer::new(f);
     let mut em = Emitter::new(sink, input.name.clone(), ctx.batch_size);
-    let mut names = FieldNames::new(ctx.tax, "security");
+    let mut names = FieldNames::with_tables(ctx.tax, ctx.names, "security");
     loop {
         match framer.next_piece() {
             Ok(None) => break,
