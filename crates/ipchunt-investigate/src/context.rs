@@ -22,9 +22,13 @@ pub enum ContextKind {
         #[serde(skip_serializing_if = "Option::is_none")]
         user: Option<String>,
     },
-    /// A network connection (Sysmon 3).
+    /// A network connection (Sysmon 3): outbound to `destination`, or
+    /// inbound from `source` when `inbound`.
     Network {
         process: ProcessRef,
+        inbound: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        source: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         destination: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,6 +101,17 @@ pub(crate) fn classify(ev: &Event, f: &Fields) -> Option<ContextEvent> {
         match eid {
             3 => ContextKind::Network {
                 process: process(ev, f),
+                inbound: f
+                    .initiated
+                    .text(ev)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("false")),
+                source: f
+                    .source_ip
+                    .string(ev)
+                    .map(|ip| match f.source_port.int(ev) {
+                        Some(p) => format!("{ip}:{p}"),
+                        None => ip,
+                    }),
                 destination: f.dest_ip.string(ev),
                 port: f.dest_port.int(ev),
                 hostname: f.dest_host.string(ev),

@@ -11,7 +11,7 @@ use crate::context::{ContextEvent, SignatureInfo};
 use crate::escalate::{self, Escalation, Facts};
 use crate::fields::host_of;
 use crate::graph::{EdgeKey, EdgeKind, edges_of, image_name};
-use crate::ipc::{IpcEvent, ProcessRef};
+use crate::ipc::{IpcEvent, IpcKind, ProcessRef};
 use crate::sources::{Source, source_of};
 use crate::timeline::{Burst, detect_bursts};
 use crate::tree::ProcessChain;
@@ -22,6 +22,8 @@ use crate::{Investigation, spawn};
 pub struct DetectionView {
     pub rule_id: String,
     pub title: String,
+    /// The file the rule came from (`builtin:<path>` for the built-in pack).
+    pub rule_file: String,
     pub level: Level,
     pub techniques: Vec<String>,
     pub tags: Vec<String>,
@@ -195,10 +197,14 @@ pub(crate) fn enrich(inv: &Investigation, detections: &[Detection]) -> Vec<Enric
                 .unwrap_or_default(),
             None => Vec::new(),
         };
+        // IPC$ access names its client by nature; the lateral movement check
+        // judges it by account and pipe instead.
+        let share = ipc.as_ref().is_some_and(|e| e.kind == IpcKind::IpcShare);
         let remote = f
             .ip_address
             .string(ev)
-            .or_else(|| ipc.as_ref().and_then(|e| e.remote.clone()));
+            .or_else(|| ipc.as_ref().and_then(|e| e.remote.clone()))
+            .filter(|_| !share);
         let facts = Facts {
             level: d.rule.level,
             techniques: &d.rule.techniques,
@@ -221,6 +227,7 @@ pub(crate) fn enrich(inv: &Investigation, detections: &[Detection]) -> Vec<Enric
             detection: DetectionView {
                 rule_id: d.rule.id.clone(),
                 title: d.rule.title.clone(),
+                rule_file: d.rule.file.clone(),
                 level: d.rule.level,
                 techniques: d.rule.techniques.clone(),
                 tags: d.rule.tags.clone(),

@@ -240,12 +240,10 @@ pub(crate) fn classify(ev: &Event, f: &Fields) -> Option<IpcEvent> {
             Some(e)
         }
         Family::Dcom => {
-            let (actor, ep, detail) = sources::dcom(ev, f);
-            let mut e = base(IpcKind::DcomError, actor, ep);
-            if ev.prov.event_id == Some(10028) {
-                e.remote = f.dcom_remote.string(ev);
-            }
-            e.detail = Some(detail);
+            let d = sources::dcom(ev, f);
+            let mut e = base(IpcKind::DcomError, d.actor, d.endpoint);
+            e.remote = d.remote;
+            e.detail = Some(d.detail);
             Some(e)
         }
         Family::UnixConnect => {

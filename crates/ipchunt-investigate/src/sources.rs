@@ -174,11 +174,21 @@ pub(crate) fn access_target(ev: &Event, f: &Fields) -> ProcessRef {
     }
 }
 
+/// What a DCOM error says.
+pub(crate) struct DcomError {
+    pub actor: ProcessRef,
+    pub endpoint: Endpoint,
+    pub detail: String,
+    /// The remote computer (10028) or remote caller's address (10016).
+    pub remote: Option<String>,
+}
+
 /// The requesting process, class and description of a DCOM error.
-/// 10016 carries the class in `param4` and the AppID in `param5`; 10028
-/// names the remote computer in `param1` and the requesting process's id
-/// and image in `param2` and `param3`.
-pub(crate) fn dcom(ev: &Event, f: &Fields) -> (ProcessRef, Endpoint, String) {
+/// 10016 carries the class in `param4`, the AppID in `param5`, `Local` or
+/// `Remote` in `param2` and the caller's address in `param9`; 10028 names
+/// the remote computer in `param1` and the requesting process's id and
+/// image in `param2` and `param3`.
+pub(crate) fn dcom(ev: &Event, f: &Fields) -> DcomError {
     if ev.prov.event_id == Some(10028) {
         let computer = f
             .dcom_remote
@@ -195,7 +205,12 @@ pub(crate) fn dcom(ev: &Event, f: &Fields) -> (ProcessRef, Endpoint, String) {
             &computer,
         );
         let detail = format!("DCOM could not reach computer {computer}");
-        return (actor, ep, detail);
+        return DcomError {
+            actor,
+            endpoint: ep,
+            detail,
+            remote: Some(computer),
+        };
     }
     let clsid = f
         .dcom_clsid
@@ -221,11 +236,32 @@ pub(crate) fn dcom(ev: &Event, f: &Fields) -> (ProcessRef, Endpoint, String) {
         user: Some(who.clone()),
         ..ProcessRef::default()
     };
+    let remote = other(ev, "param2")
+        .filter(|p| p.eq_ignore_ascii_case("Remote"))
+        .and_then(|_| other(ev, "param9"));
+    let what = match (other(ev, "param2"), other(ev, "param3")) {
+        (Some(place), Some(op)) => format!("{place} {op}").to_ascii_lowercase(),
+        _ => "activation".into(),
+    };
     let detail = format!(
-        "DCOM activation denied: class {name}, AppID {}, user {who}",
-        appid.as_deref().unwrap_or("(none)")
+        "DCOM {what} denied: class {}{}, AppID {}, user {who}{}",
+        name,
+        ep.label
+            .as_deref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default(),
+        appid.as_deref().unwrap_or("(none)"),
+        remote
+            .as_deref()
+            .map(|r| format!(", caller {r}"))
+            .unwrap_or_default()
     );
-    (actor, ep, detail)
+    DcomError {
+        actor,
+        endpoint: ep,
+        detail,
+        remote,
+    }
 }
 
 fn any_guid(ev: &Event) -> Option<String> {

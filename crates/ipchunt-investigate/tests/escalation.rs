@@ -498,3 +498,122 @@ fn dcom_errors_nearby() {
     );
     assert!(e.escalation.reasons[0].evidence[0].contains("SRV9"));
 }
+
+#[test]
+fn office_starting_an_interpreter_is_dde_exploitation() {
+    let word = proc_create(
+        "H",
+        "2024-05-01T10:00:00Z",
+        (
+            "C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE",
+            "{00000000-0000-0000-0000-0000000000d1}",
+            "100",
+            "WINWORD.EXE /n q3.docx",
+        ),
+        ("C:\\Windows\\explorer.exe", "", "50", ""),
+        "CORP\\bob",
+        "Medium",
+    );
+    let cmd = proc_create(
+        "H",
+        "2024-05-01T10:00:05Z",
+        (
+            "C:\\Windows\\System32\\cmd.exe",
+            "{00000000-0000-0000-0000-0000000000d2}",
+            "200",
+            "cmd.exe /k powershell -nop -c iex(x)",
+        ),
+        (
+            "C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE",
+            "{00000000-0000-0000-0000-0000000000d1}",
+            "100",
+            "WINWORD.EXE /n q3.docx",
+        ),
+        "CORP\\bob",
+        "Medium",
+    );
+    // A pipe the shell's process opens later: its chain leads back to Word.
+    let p = ev(
+        SYSMON,
+        18,
+        "H",
+        "2024-05-01T10:00:09Z",
+        &[
+            ("Image", "C:\\Windows\\System32\\cmd.exe"),
+            ("ProcessGuid", "{00000000-0000-0000-0000-0000000000d2}"),
+            ("ProcessId", "200"),
+            ("PipeName", "\\x"),
+            ("User", "CORP\\bob"),
+        ],
+    );
+    let inv = investigation(&[word, cmd.clone(), p.clone()]);
+    assert_eq!(
+        inv.classify(&cmd).unwrap().kind,
+        ipchunt_investigate::IpcKind::DdeChild
+    );
+    for det in [&cmd, &p] {
+        let e = &inv.enrich(&[detection(det, Level::Medium, &["T1559.002"])])[0];
+        let r = reason(e, ReasonKind::DdeExploitation).expect("DDE reason");
+        assert_eq!(r.weight, Weight::Strong);
+        assert!(
+            r.evidence[0].contains("WINWORD.EXE") && r.evidence[0].contains("cmd.exe"),
+            "{r:?}"
+        );
+        assert_eq!(e.escalation.decision, Decision::EscalateTier2);
+        let m = e
+            .escalation
+            .mitigations
+            .iter()
+            .find(|m| m.id == "M1042")
+            .expect("M1042");
+        assert!(
+            m.settings.iter().any(
+                |s| s.value.as_deref() == Some("AllowDDE") && s.key.ends_with("Word\\Security")
+            )
+        );
+        assert!(e.escalation.mitigations.iter().any(|m| {
+            m.id == "M1040"
+                && m.settings
+                    .iter()
+                    .any(|s| s.value.as_deref() == Some("D4F940AB-401B-4EFC-AADC-AD5F3C50688A"))
+        }));
+    }
+}
+
+#[test]
+fn routine_ipc_share_browsing_is_recorded_not_counted() {
+    let share = |t: &str, user: &str, pipe: &str| {
+        ev(
+            "Security",
+            5145,
+            "SRV",
+            t,
+            &[
+                ("ShareName", "\\\\*\\IPC$"),
+                ("RelativeTargetName", pipe),
+                ("SubjectUserName", user),
+                ("IpAddress", "10.1.1.1"),
+            ],
+        )
+    };
+    let p = pipe(
+        17,
+        "SRV",
+        "2024-05-01T10:00:00Z",
+        "C:\\Windows\\System32\\svchost.exe",
+        "1",
+        "\\srvsvc",
+        "CORP\\bob",
+    );
+    let events = vec![
+        share("2024-05-01T10:01:00Z", "bob", "srvsvc"),
+        share("2024-05-01T10:01:00Z", "WS9$", "svcctl"),
+        p.clone(),
+    ];
+    let inv = investigation(&events);
+    let e = &inv.enrich(&[detection(&p, Level::Low, &[])])[0];
+    let r = reason(e, ReasonKind::LateralMovement).expect("recorded");
+    assert_eq!(r.weight, Weight::Info);
+    assert_eq!(r.evidence.len(), 1, "machine accounts are left out: {r:?}");
+    assert_eq!(e.escalation.decision, Decision::LikelyBenign);
+}

@@ -5,7 +5,8 @@
 //!
 //! Each check gives a [`Reason`] with a [`Weight`]:
 //! - `strong`: escalates on its own (an IOC match, lateral movement, a COM
-//!   server starting an interpreter, a user process opening a system
+//!   server or an Office application in the process chain starting an
+//!   interpreter, a user process opening a system
 //!   process, a privileged process behind a high or critical detection);
 //! - `moderate`: two of them escalate, one asks for Tier 1 review (a
 //!   privileged process behind a lower detection, an unsigned binary, a
@@ -67,6 +68,8 @@ pub enum ReasonKind {
     /// A lower-privileged process opened a system process.
     UserToPrivileged,
     DcomExploitation,
+    /// An Office application started an interpreter (DDE or OLE execution).
+    DdeExploitation,
     UnsignedBinary,
     /// A binary run from a user-writable folder.
     UnusualLocation,

@@ -110,12 +110,17 @@ pub(crate) fn answer(f: &Facts<'_>, reasons: &[Reason]) -> Vec<Answer> {
     }
     interact.extend(evidence_of(
         reasons,
-        &[ReasonKind::DcomExploitation, ReasonKind::UserToPrivileged],
+        &[
+            ReasonKind::DcomExploitation,
+            ReasonKind::DdeExploitation,
+            ReasonKind::UserToPrivileged,
+        ],
     ));
     let odd = reasons.iter().any(|r| {
         matches!(
             r.kind,
             ReasonKind::DcomExploitation
+                | ReasonKind::DdeExploitation
                 | ReasonKind::UserToPrivileged
                 | ReasonKind::BaselineDeviation
         ) && r.weight >= super::Weight::Moderate

@@ -44,6 +44,7 @@ pub(crate) fn all(f: &Facts<'_>) -> Vec<Reason> {
     out.extend(privileged(f));
     out.extend(user_to_privileged(f));
     out.extend(dcom(f));
+    out.extend(dde(f));
     out.extend(unsigned(f));
     out.extend(location(f));
     out.extend(ioc(f));
@@ -202,7 +203,10 @@ fn dcom(f: &Facts<'_>) -> Vec<Reason> {
                     strong.push(line);
                 }
             }
-            IpcKind::DcomError if e.source.event_id == Some(10028) => {
+            IpcKind::DcomError
+                if e.source.event_id == Some(10028)
+                    || e.remote.as_deref().is_some_and(remote_address) =>
+            {
                 moderate.push(e.detail.clone().unwrap_or_default())
             }
             IpcKind::DcomError => info.push(e.detail.clone().unwrap_or_default()),
@@ -222,7 +226,7 @@ fn dcom(f: &Facts<'_>) -> Vec<Reason> {
         (
             Weight::Moderate,
             moderate,
-            "DCOM failed to reach a remote computer nearby (event 10028)",
+            "remote DCOM nearby: a refused remote activation (10016) or an unreachable remote computer (10028)",
         ),
         (
             Weight::Info,
@@ -240,6 +244,45 @@ fn dcom(f: &Facts<'_>) -> Vec<Reason> {
         }
     }
     out
+}
+
+/// An Office application in the process chain (or the detection's own
+/// process creation) starting an interpreter: the DDE and OLE execution
+/// path that attack surface reduction rules block.
+fn dde(f: &Facts<'_>) -> Option<Reason> {
+    let mut evidence = Vec::new();
+    let entries: Vec<&ProcessRef> = f.chain.all().map(|c| &c.process).collect();
+    let mut pairs: Vec<(&ProcessRef, &ProcessRef)> =
+        entries.windows(2).map(|w| (w[0], w[1])).collect();
+    if let Some(e) = f.ipc
+        && let Some(peer) = &e.peer
+        && e.kind.is_process_creation()
+    {
+        pairs.push((&e.actor, peer));
+    }
+    for (parent, child) in pairs {
+        let pb = parent.image.as_deref().map(base_name).unwrap_or_default();
+        let cb = child.image.as_deref().map(base_name).unwrap_or_default();
+        if com::OFFICE.contains(&pb.as_str()) && com::EXEC_CHILDREN.contains(&cb.as_str()) {
+            let cmd = child
+                .command_line
+                .as_deref()
+                .map(|c| format!(": {}", crate::context::truncate(c, 300)))
+                .unwrap_or_default();
+            evidence.push(format!(
+                "Office application {} started {}{cmd}",
+                describe(parent),
+                describe(child)
+            ));
+        }
+    }
+    (!evidence.is_empty()).then(|| Reason {
+        kind: ReasonKind::DdeExploitation,
+        weight: Weight::Strong,
+        summary: "signs of DDE/OLE exploitation: an Office application started an interpreter"
+            .into(),
+        evidence: dedup(evidence),
+    })
 }
 
 fn dedup(mut v: Vec<String>) -> Vec<String> {
@@ -388,19 +431,40 @@ pub(crate) fn remote_address(ip: &str) -> bool {
         || t == "::")
 }
 
+/// Named pipes over `IPC$` that remote execution and reconnaissance use:
+/// service control (PsExec-style services), task scheduler, remote
+/// registry, the RPC endpoint mapper (DCOM), SAM and LSA.
+const SENSITIVE_PIPES: &[&str] = &[
+    "\\svcctl",
+    "\\atsvc",
+    "\\winreg",
+    "\\epmapper",
+    "\\samr",
+    "\\lsarpc",
+    "\\psexesvc",
+    "\\remcom_communicaton",
+];
+
+/// Computer accounts (`WS01$`) talk to each other all day.
+fn machine_account(user: Option<&str>) -> bool {
+    user.is_some_and(|u| u.trim_end().ends_with('$'))
+}
+
 fn lateral(f: &Facts<'_>) -> Option<Reason> {
-    let mut evidence = Vec::new();
+    let mut strong = Vec::new();
+    let mut routine = Vec::new();
     if let Some(ip) = f.event_remote.filter(|ip| remote_address(ip)) {
-        evidence.push(format!("the detection event names remote address {ip}"));
+        strong.push(format!("the detection event names remote address {ip}"));
     }
     for c in f.context {
+        let when = c.time.map(|t| t.to_string()).unwrap_or_default();
         match &c.kind {
             ContextKind::Logon {
                 logon_type: Some(t @ (3 | 10)),
                 ip: Some(ip),
                 user,
-            } if remote_address(ip) => evidence.push(format!(
-                "{} logon (type {t}) from {ip}{} at {}",
+            } if remote_address(ip) && !machine_account(user.as_deref()) => strong.push(format!(
+                "{} logon (type {t}) from {ip}{} at {when}",
                 if *t == 3 {
                     "network"
                 } else {
@@ -409,39 +473,69 @@ fn lateral(f: &Facts<'_>) -> Option<Reason> {
                 user.as_deref()
                     .map(|u| format!(" as {u}"))
                     .unwrap_or_default(),
-                c.time.map(|t| t.to_string()).unwrap_or_default()
             )),
             ContextKind::Network {
                 process,
+                inbound: false,
                 destination: Some(d),
                 port: Some(p @ (135 | 445 | 5985 | 5986)),
                 ..
-            } if remote_address(d) && chain_has(f.chain, process) => {
-                evidence.push(format!("{} connected to {d}:{p}", process.label()))
+            } if remote_address(d) && chain_has(f.chain, process) => strong.push(format!(
+                "{} connected to {d}:{p} at {when}",
+                process.label()
+            )),
+            ContextKind::Network {
+                process,
+                inbound: true,
+                source: Some(s),
+                ..
+            } if remote_address(s.rsplit_once(':').map_or(s, |(ip, _)| ip))
+                && chain_has(f.chain, process) =>
+            {
+                strong.push(format!(
+                    "{} accepted a connection from {s} at {when}",
+                    process.label()
+                ))
             }
             _ => {}
         }
     }
     for e in f.ipc.into_iter().chain(f.window.iter()) {
-        if e.kind == IpcKind::IpcShare {
-            evidence.push(format!(
-                "IPC$ access to {} by {}{}",
-                e.endpoint.raw.as_deref().unwrap_or(&e.endpoint.name),
-                e.actor.user.as_deref().unwrap_or("(unknown user)"),
-                e.remote
-                    .as_deref()
-                    .map(|r| format!(" from {r}"))
-                    .unwrap_or_default()
-            ));
+        if e.kind != IpcKind::IpcShare || machine_account(e.actor.user.as_deref()) {
+            continue;
+        }
+        let line = format!(
+            "IPC$ access to {} by {}{}",
+            e.endpoint.raw.as_deref().unwrap_or(&e.endpoint.name),
+            e.actor.user.as_deref().unwrap_or("(unknown user)"),
+            e.remote
+                .as_deref()
+                .map(|r| format!(" from {r}"))
+                .unwrap_or_default()
+        );
+        if SENSITIVE_PIPES.contains(&e.endpoint.name.as_str()) {
+            strong.push(line);
+        } else {
+            routine.push(line);
         }
     }
-    (!evidence.is_empty()).then(|| Reason {
+    // IPC$ for other pipes (srvsvc, wkssvc: share and workstation
+    // browsing) is everyday traffic: recorded, not counted.
+    let weight = if strong.is_empty() {
+        Weight::Info
+    } else {
+        Weight::Strong
+    };
+    strong.extend(routine);
+    (!strong.is_empty()).then(|| Reason {
         kind: ReasonKind::LateralMovement,
-        weight: Weight::Strong,
-        summary:
-            "signs of lateral movement around the IPC (remote logon, remote source, IPC$ access)"
-                .into(),
-        evidence: dedup(evidence),
+        weight,
+        summary: if weight == Weight::Strong {
+            "signs of lateral movement around the IPC (remote logon or source, remote execution pipes over IPC$)".into()
+        } else {
+            "remote IPC$ access around the IPC (share browsing pipes, usually routine)".into()
+        },
+        evidence: dedup(strong),
     })
 }
 
