@@ -249,3 +249,22 @@ fn correlate_all_sorts_matches_from_several_files() {
     );
     assert_eq!(s.corr.stats().late, 0);
 }
+
+#[test]
+fn timespan_units() {
+    for (span, apart, fires) in [
+        ("90m", 90 * 60, true),
+        ("90m", 90 * 60 + 1, false),
+        ("30s", 30, true),
+        ("2h", 7201, false),
+        ("1d", 86_400, true),
+        ("1w", 6 * 86_400, true),
+        ("1w", 8 * 86_400, false),
+    ] {
+        let yaml = COUNT.replace("timespan: 1m", &format!("timespan: {span}"));
+        let mut s = load(&yaml, &["a", "b"]);
+        assert!(s.feed("a", &ev(0, &[("User", "bob")])).is_empty());
+        let hits = s.feed("b", &ev(apart, &[("User", "bob")]));
+        assert_eq!(hits.len() == 1, fires, "{span} with events {apart} s apart");
+    }
+}
