@@ -103,13 +103,7 @@ fn walk(
             // One branch of an OR is not a conjunct of the whole query,
             // unless the OR has a single branch or only lists values of
             // one field.
-            let one_field = match items.first() {
-                Some(Expr::Pred(first)) => items
-                    .iter()
-                    .all(|e| matches!(e, Expr::Pred(p) if p.field == first.field)),
-                _ => false,
-            };
-            let top = top && (items.len() == 1 || one_field);
+            let top = top && (items.len() == 1 || single_field(expr).is_some());
             for e in items {
                 walk(e, map, neg, top, excl, preds, unparsed);
             }
@@ -131,6 +125,20 @@ fn walk(
             });
         }
         Expr::Unparsed(u) => unparsed.push(u.clone()),
+    }
+}
+
+/// The one field every comparison of `expr` is on, when there is one and
+/// no negation or unread fragment is involved (`f:(a or (b and c))`).
+fn single_field(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Pred(p) => Some(p.field.as_str()),
+        Expr::And(items) | Expr::Or(items) => {
+            let mut fields = items.iter().map(single_field);
+            let first = fields.next()??;
+            fields.all(|f| f == Some(first)).then_some(first)
+        }
+        Expr::Not(_) | Expr::Unparsed(_) => None,
     }
 }
 
@@ -182,6 +190,34 @@ mod tests {
                 ("e", true, false),
                 ("f", true, true),
                 ("g", false, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn required_fields_follow_the_conjunction_chain() {
+        let p = |f: &str, v: &str| Expr::Pred(RawPred::new(f, Op::Eq, v));
+        let e = Expr::And(vec![
+            // One field in every branch: still needed by every match.
+            Expr::Or(vec![p("a", "1"), Expr::And(vec![p("a", "2"), p("a", "3")])]),
+            // Two fields: either may be absent.
+            Expr::Or(vec![p("b", "1"), p("c", "1")]),
+            Expr::Not(Box::new(p("d", "1"))),
+        ]);
+        let (preds, _) = flat(&e);
+        let req: Vec<(&str, bool)> = preds
+            .iter()
+            .map(|p| (p.field.as_str(), p.required))
+            .collect();
+        assert_eq!(
+            req,
+            vec![
+                ("a", true),
+                ("a", true),
+                ("a", true),
+                ("b", false),
+                ("c", false),
+                ("d", false)
             ]
         );
     }

@@ -128,9 +128,11 @@ pub(crate) fn tokenize(src: &str, dialect: Dialect) -> Vec<Token> {
                 Some(ch) => ch,
                 None => break,
             };
+            // KQL escapes any character with a backslash; SPL only the
+            // backslash itself (`\\` is one backslash).
             if ch == '\\'
-                && dialect == Dialect::Kql
                 && let Some(next) = src[i + 1..].chars().next()
+                && (dialect == Dialect::Kql || (dialect == Dialect::Spl && next == '\\'))
             {
                 text.push(next);
                 i += 1 + next.len_utf8();
