@@ -268,3 +268,16 @@ fn timespan_units() {
         assert_eq!(hits.len() == 1, fires, "{span} with events {apart} s apart");
     }
 }
+
+#[test]
+fn group_by_names_resolve_through_the_taxonomy() {
+    // A rule may name a field by a vendor's alias: Security 4688's
+    // NewProcessName is the canonical Image.
+    let yaml = COUNT.replace("group-by: [User]", "group-by: [NewProcessName]");
+    let mut s = load(&yaml, &["a", "b"]);
+    let img = "C:\\Windows\\System32\\mmc.exe";
+    assert!(s.feed("a", &ev(0, &[("Image", img)])).is_empty());
+    let hits = s.feed("a", &ev(1, &[("Image", img)]));
+    assert_eq!(hits.len(), 1);
+    assert_eq!(group(&hits[0], "NewProcessName"), img);
+}

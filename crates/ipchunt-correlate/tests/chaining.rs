@@ -290,3 +290,36 @@ correlation:
     assert_eq!(group(&hits[0], "host"), "10.9.9.9");
     assert_eq!(hits[0].info.value, 3.0);
 }
+
+#[test]
+fn a_parent_reads_other_fields_from_the_childs_last_event() {
+    let yaml = r#"
+title: Burst
+name: burst
+correlation:
+    type: event_count
+    rules: [fail]
+    group-by: [User]
+    timespan: 1m
+    condition:
+        gte: 2
+---
+title: Burst then success on the same host
+correlation:
+    type: temporal_ordered
+    rules: [burst, success]
+    group-by: [User, Computer]
+    timespan: 5m
+"#;
+    let mut s = load(yaml, &["fail", "success"]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let on = |t, host| ev(t, &[("User", "bob"), ("Computer", host)]);
+    assert!(s.feed("fail", &on(0, "h1")).is_empty());
+    // The burst's last event is on h2: the parent's Computer is h2.
+    assert_eq!(s.feed("fail", &on(1, "h2")).len(), 1);
+    assert!(s.feed("success", &on(2, "h1")).is_empty());
+    let hits = s.feed("success", &on(3, "h2"));
+    assert_eq!(hits.len(), 1);
+    assert_eq!(group(&hits[0], "Computer"), "h2");
+    assert_eq!(group(&hits[0], "User"), "bob");
+}
