@@ -25,7 +25,7 @@ th{background:#eeeeea;position:sticky;top:0}
 #detections th[aria-sort=descending]::after{content:" \25BC"}
 td.v,pre,code{font-family:ui-monospace,SFMono-Regular,Consolas,monospace;font-size:12px;overflow-wrap:anywhere}
 td.v{min-width:160px;max-width:420px}
-#detections td:nth-child(2){white-space:nowrap}
+#detections td:nth-child(2),#detections td:nth-child(5){white-space:nowrap}
 pre{background:#f0f0ec;padding:8px;overflow:auto;max-height:360px;white-space:pre-wrap}
 .lvl,.dec,.w{display:inline-block;border-radius:3px;padding:0 6px;color:#fff;font-size:12px;white-space:nowrap}
 .lvl-critical{background:var(--crit)}.lvl-high{background:var(--high)}.lvl-medium{background:var(--med)}.lvl-low{background:var(--low)}.lvl-informational{background:var(--info)}

@@ -89,6 +89,65 @@ pub struct Timeline {
     pub dropped_events: u64,
 }
 
+/// A timeline event as one flat row, for CSV and tables.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineRow {
+    pub time: String,
+    pub host: String,
+    pub kind: &'static str,
+    pub burst: bool,
+    pub actor_image: String,
+    pub actor_pid: Option<i64>,
+    pub actor_user: String,
+    pub actor_integrity: String,
+    pub endpoint_kind: &'static str,
+    /// The normalized endpoint name.
+    pub endpoint: String,
+    /// The endpoint as logged, when normalization changed it.
+    pub endpoint_raw: String,
+    pub endpoint_label: String,
+    pub peer_image: String,
+    pub peer_pid: Option<i64>,
+    pub remote: String,
+    pub detail: String,
+    pub file: String,
+    pub locator: String,
+}
+
+impl Timeline {
+    /// Every event as a flat row: hosts in name order, events in time order.
+    pub fn rows(&self) -> Vec<TimelineRow> {
+        let s = |o: &Option<String>| o.clone().unwrap_or_default();
+        self.hosts
+            .iter()
+            .flat_map(|h| h.events.iter())
+            .map(|t| {
+                let e = &t.event;
+                TimelineRow {
+                    time: e.time.map(|t| t.to_string()).unwrap_or_default(),
+                    host: e.host.clone(),
+                    kind: e.kind.as_str(),
+                    burst: t.burst,
+                    actor_image: s(&e.actor.image),
+                    actor_pid: e.actor.pid,
+                    actor_user: s(&e.actor.user),
+                    actor_integrity: s(&e.actor.integrity),
+                    endpoint_kind: e.endpoint.kind.as_str(),
+                    endpoint: e.endpoint.name.clone(),
+                    endpoint_raw: s(&e.endpoint.raw),
+                    endpoint_label: s(&e.endpoint.label),
+                    peer_image: e.peer.as_ref().map(|p| s(&p.image)).unwrap_or_default(),
+                    peer_pid: e.peer.as_ref().and_then(|p| p.pid),
+                    remote: s(&e.remote),
+                    detail: s(&e.detail),
+                    file: e.source.file.clone(),
+                    locator: e.source.locator.clone(),
+                }
+            })
+            .collect()
+    }
+}
+
 fn median(sorted: &[f64]) -> f64 {
     match sorted.len() {
         0 => 0.0,

@@ -83,3 +83,18 @@ fn timeline_serializes_as_json_lines() {
     assert_eq!(v["burst"], false);
     assert_eq!(v["host"], "A");
 }
+
+#[test]
+fn rows_flatten_for_csv() {
+    let events = vec![
+        pipe(18, "B", &at(2, 0), "C:\\b.exe", "7", "\\msagent_4f2a", "u"),
+        pipe(17, "A", &at(1, 0), "C:\\a.exe", "1", "\\p", "u"),
+    ];
+    let rows = investigation(&events).timeline().rows();
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0].host.as_str(), rows[0].kind), ("A", "pipe_created"));
+    assert_eq!(rows[1].endpoint, "\\msagent_<hex>");
+    assert_eq!(rows[1].endpoint_raw, "\\msagent_4f2a");
+    assert_eq!(rows[1].actor_pid, Some(7));
+    assert_eq!(rows[1].time, "2024-05-01T10:02:00Z");
+}

@@ -260,10 +260,14 @@ fn dde(f: &Facts<'_>) -> Option<Reason> {
     {
         pairs.push((&e.actor, peer));
     }
+    let mut seen = std::collections::BTreeSet::new();
     for (parent, child) in pairs {
         let pb = parent.image.as_deref().map(base_name).unwrap_or_default();
         let cb = child.image.as_deref().map(base_name).unwrap_or_default();
-        if com::OFFICE.contains(&pb.as_str()) && com::EXEC_CHILDREN.contains(&cb.as_str()) {
+        let office_shell =
+            com::OFFICE.contains(&pb.as_str()) && com::EXEC_CHILDREN.contains(&cb.as_str());
+        // The chain and the event itself may name the same pair.
+        if office_shell && seen.insert((pb.clone(), parent.pid, cb.clone(), child.pid)) {
             let cmd = child
                 .command_line
                 .as_deref()
