@@ -174,3 +174,29 @@ name = "COM"
     assert_eq!(r.unparsed.len(), 1);
     assert!(load_elastic("bad.toml", "[rule", &tax).is_err());
 }
+
+#[test]
+fn eql_descendant_and_missing_steps() {
+    let q = parse_eql(
+        r#"process where process.name == "cmd.exe" and descendant of [process where process.name == "winword.exe"]"#,
+    );
+    let got = summary(&q.expr);
+    assert_eq!(
+        got,
+        vec![
+            s("process.name", Op::Eq, "cmd.exe", false, false),
+            s("process.name", Op::Eq, "winword.exe", false, false),
+        ]
+    );
+    let q = parse_eql(
+        r#"sequence by process.entity_id [process where event.type == "start"] ![network where destination.port == 443]"#,
+    );
+    let got = summary(&q.expr);
+    assert_eq!(
+        got,
+        vec![
+            s("event.type", Op::Eq, "start", false, false),
+            s("destination.port", Op::Eq, "443", true, true),
+        ]
+    );
+}

@@ -142,3 +142,22 @@ tags:
     assert_eq!(ids, vec![Some(17), Some(18), None]);
     assert!(load_splunk("bad.yml", "name: [", &tax).is_err());
 }
+
+#[test]
+fn where_binds_and_tighter_than_or() {
+    // `where a AND b OR c`: (a AND b) OR c, so nothing is required.
+    let (p, _, _) = flat(r#"| where a="1" AND cidrmatch("10.0.0.0/8", src) OR c=="3""#);
+    assert_eq!(
+        summary(&p),
+        vec![
+            ("a", Op::Eq, "1", false, false),
+            ("src", Op::Cidr, "10.0.0.0/8", false, false),
+            ("c", Op::Eq, "3", false, false),
+        ]
+    );
+    assert!(p.iter().all(|p| !p.required));
+    // In a search, OR binds tighter: `a=1 b=2 OR c=3` is a AND (b OR c).
+    let (p, _, _) = flat("search a=1 b=2 OR c=3");
+    let req: Vec<bool> = p.iter().map(|p| p.required).collect();
+    assert_eq!(req, vec![true, false, false]);
+}
