@@ -38,7 +38,7 @@ pub enum CorrelationErrorKind {
     MissingField(&'static str),
     #[error("alias {alias:?} maps rule {rule:?}, which the correlation does not refer to")]
     AliasRule { alias: String, rule: String },
-    #[error("window mode {0:?} is not supported (sliding windows, the Sigma default, are)")]
+    #[error("window mode {0:?} needs a timespan above zero (and session windows a gap)")]
     WindowMode(String),
     #[error("boolean correlation condition {0:?} is not supported (thresholds are)")]
     BooleanCondition(String),

@@ -65,6 +65,14 @@
 //!   (`value_count` and the metrics, which read a number) neither.
 //!   Both are counted.
 //!
+//! # Other window modes
+//!
+//! `window: tumbling` (back-to-back windows of one timespan aligned on
+//! the Unix epoch) and `window: session` with a `gap` (a window that lasts
+//! while the group's inputs come at most `gap` apart, and at most one
+//! timespan in all) are extensions that `rsigma-parser` reads. Their
+//! windows are always judged once complete, whatever the condition.
+//!
 //! Memory holds, per group, the inputs of its current window only:
 //! groups idle for a timespan are dropped.
 

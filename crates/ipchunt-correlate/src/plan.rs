@@ -24,6 +24,18 @@ pub(crate) enum Kind {
     Ordered,
 }
 
+/// How a group's windows are laid out in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Window {
+    /// Sigma's default: trailing windows of one timespan.
+    Sliding,
+    /// Back-to-back windows of one timespan, aligned on the Unix epoch.
+    Tumbling,
+    /// Windows that last while inputs come at most this many nanoseconds
+    /// apart, and at most one timespan in all.
+    Session(i128),
+}
+
 /// A correlation rule ready to run.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
@@ -31,6 +43,7 @@ pub(crate) struct Plan {
     /// The window length in nanoseconds.
     pub span: i128,
     pub cond: Condition,
+    pub window: Window,
     /// Judge each window once it is complete rather than at each event.
     pub complete_window: bool,
     /// The referenced rules, in the order written (the "slots").
@@ -55,11 +68,17 @@ pub(crate) fn compile(
     refs: Vec<RuleRef>,
     cx: &Context<'_>,
 ) -> Result<Plan, CorrelationErrorKind> {
-    if rule.window != WindowMode::Sliding {
-        return Err(CorrelationErrorKind::WindowMode(
-            rule.window.as_str().to_owned(),
-        ));
-    }
+    let span = i128::from(rule.timespan.seconds) * 1_000_000_000;
+    let window = match (rule.window, &rule.gap) {
+        (WindowMode::Sliding, _) => Window::Sliding,
+        (WindowMode::Tumbling, _) if span > 0 => Window::Tumbling,
+        (WindowMode::Session, Some(gap)) if span > 0 => {
+            Window::Session(i128::from(gap.seconds) * 1_000_000_000)
+        }
+        (mode, _) => {
+            return Err(CorrelationErrorKind::WindowMode(mode.as_str().to_owned()));
+        }
+    };
     let n = refs.len() as u64;
     let (preds, field, percentile) = match &rule.condition {
         CorrelationCondition::Extended(expr) => {
@@ -126,8 +145,9 @@ pub(crate) fn compile(
     }
     Ok(Plan {
         kind,
-        span: i128::from(rule.timespan.seconds) * 1_000_000_000,
-        complete_window: cond.needs_complete_window(),
+        span,
+        window,
+        complete_window: window != Window::Sliding || cond.needs_complete_window(),
         cond,
         refs,
         group_names: rule.group_by.clone(),

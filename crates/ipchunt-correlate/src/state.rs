@@ -7,7 +7,7 @@ use ipchunt_core::{CorrelationInfo, Event};
 use jiff::Timestamp;
 
 use crate::input::{Input, decode_key};
-use crate::plan::{Kind, Plan};
+use crate::plan::{Kind, Plan, Window};
 use crate::window::{CountWindow, NewVal, TemporalWindow};
 
 /// Buffers reused from input to input.
@@ -33,7 +33,9 @@ enum Body {
 struct Group {
     /// No hit for this group at or before this time (one hit per window).
     quiet_until: i128,
-    /// The end of the open window, when windows are judged complete.
+    /// The start and end of the open window, when windows are judged
+    /// complete (the end is inclusive).
+    window_start: i128,
     window_end: Option<i128>,
     body: Body,
 }
@@ -123,6 +125,7 @@ impl CorrState {
             };
             let group = Group {
                 quiet_until: i128::MIN,
+                window_start: t,
                 window_end: None,
                 body,
             };
@@ -134,14 +137,29 @@ impl CorrState {
         let part = input.part();
         if plan.complete_window {
             let mut fed = Fed::default();
-            if g.window_end.is_none() {
-                let end = t.saturating_add(plan.span);
+            let new_end = match g.window_end {
+                None => {
+                    g.window_start = t;
+                    Some(first_end(plan, t))
+                }
+                Some(end) => match plan.window {
+                    Window::Session(gap) => {
+                        let capped = g.window_start.saturating_add(plan.span);
+                        Some(capped.min(t.saturating_add(gap))).filter(|e| *e > end)
+                    }
+                    Window::Sliding | Window::Tumbling => None,
+                },
+            };
+            if let Some(end) = new_end {
                 g.window_end = Some(end);
                 fed.opened = Some((end, s.key.as_str().into()));
             }
             match &mut g.body {
                 Body::Count(w) if !w.ends_with(&part) => w.push(t, part, val),
                 Body::Count(_) => {}
+                Body::Temporal(w) if plan.kind == Kind::Ordered => {
+                    w.advance(slot, t, part, g.window_start);
+                }
                 Body::Temporal(w) => w.sight(slot, t, part),
             }
             return fed;
@@ -195,6 +213,11 @@ impl CorrState {
         let g = self.groups.remove(key)?;
         let (value, events) = match &g.body {
             Body::Count(w) => (w.value(self.plan.kind, &mut s.nums)?, w.events()),
+            Body::Temporal(w) if self.plan.kind == Kind::Ordered => {
+                let done = w.chain_done();
+                let n = if done { self.plan.refs.len() } else { 0 };
+                (n as f64, w.chain_events())
+            }
             Body::Temporal(w) => (w.seen_since(i128::MIN) as f64, w.events_since(i128::MIN)),
         };
         self.plan
@@ -221,6 +244,18 @@ impl CorrState {
             !empty || g.quiet_until >= now
         });
         self.next_sweep = now.saturating_add(self.plan.span.max(1));
+    }
+}
+
+/// The inclusive end of a complete window opened by an input at `t`.
+fn first_end(plan: &Plan, t: i128) -> i128 {
+    match plan.window {
+        Window::Sliding => t.saturating_add(plan.span),
+        Window::Tumbling => {
+            let start = t - t.rem_euclid(plan.span.max(1));
+            start.saturating_add(plan.span.max(1) - 1)
+        }
+        Window::Session(gap) => t.saturating_add(plan.span.min(gap)),
     }
 }
 

@@ -230,6 +230,11 @@ impl TemporalWindow {
         slot + 1 == self.chain.len()
     }
 
+    /// Whether a chain through every referenced rule was seen.
+    pub(crate) fn chain_done(&self) -> bool {
+        matches!(self.chain.last(), Some(Some(_)))
+    }
+
     pub(crate) fn chain_events(&self) -> Vec<Arc<Event>> {
         let mut out = Vec::new();
         if let Some(Some((_, parts))) = self.chain.last() {

@@ -164,7 +164,7 @@ correlation:
     type: event_count
     rules: [a]
     group-by: [User]
-    timespan: 1m
+    timespan: 0s
     window: tumbling
     condition:
         gte: 1
