@@ -2,12 +2,16 @@
 //! path pays one hash lookup per field instead of the taxonomy's
 //! allocation-backed lookups.
 
+use std::sync::Arc;
+
 use ahash::AHashMap;
 use ipchunt_core::{FieldKey, Taxonomy};
 
 /// Most names a cache keeps; hostile input with endless distinct keys is
 /// resolved without caching past this.
 const MAX_CACHED: usize = 4096;
+/// Provenance strings a reader keeps for sharing.
+const MAX_SHARED_STRINGS: usize = 16;
 
 type Table = AHashMap<Box<str>, (FieldKey, bool)>;
 
@@ -67,6 +71,9 @@ pub struct FieldNames<'t> {
     scope: &'static str,
     shared: Option<&'t Table>,
     cache: AHashMap<Box<str>, (FieldKey, bool)>,
+    /// Recent provenance strings (channel, provider, computer), shared by
+    /// the events of a file.
+    strings: Vec<Arc<str>>,
 }
 
 impl<'t> FieldNames<'t> {
@@ -76,6 +83,7 @@ impl<'t> FieldNames<'t> {
             scope,
             shared: None,
             cache: AHashMap::new(),
+            strings: Vec::new(),
         }
     }
 
@@ -105,6 +113,20 @@ impl<'t> FieldNames<'t> {
             self.cache.insert(name.into(), found.clone());
         }
         found
+    }
+
+    /// `s` as a shared string: the same `Arc` as the last time this reader
+    /// saw it, when it is one of the few it has seen recently.
+    pub fn shared_str(&mut self, s: &str) -> Arc<str> {
+        if let Some(hit) = self.strings.iter().find(|x| &***x == s) {
+            return hit.clone();
+        }
+        let new: Arc<str> = s.into();
+        if self.strings.len() >= MAX_SHARED_STRINGS {
+            self.strings.remove(0);
+        }
+        self.strings.push(new.clone());
+        new
     }
 
     pub fn key(&mut self, name: &str) -> FieldKey {

@@ -2,7 +2,8 @@
 //!
 //! A file is a 4 KiB header and 64 KiB chunks that stand alone (each has
 //! its own string and template tables). Files of more than
-//! [`UNIT_CHUNKS`] chunks are cut into groups of chunks read in parallel;
+//! [`UNIT_CHUNKS`] chunks are cut into groups of chunks (about four per
+//! worker thread) read in parallel;
 //! each group is presented to the `evtx` parser as a file of its own (the
 //! real header followed by the group's chunks), so that compiled templates
 //! are shared within the group. Each record is rendered as compact JSON
@@ -25,7 +26,7 @@ use crate::sink::{Counts, Emitter, EventSink};
 
 const HEADER: u64 = 4096;
 const CHUNK: u64 = 65536;
-/// Chunks per unit of parallel work (2 MiB).
+/// The fewest chunks in a unit of parallel work (2 MiB).
 pub const UNIT_CHUNKS: u64 = 32;
 pub const MAGIC: &[u8] = b"ElfFile\0";
 // The header is read from the bytes the sniffer saw.
@@ -58,8 +59,12 @@ pub fn read(
     let header: Arc<[u8]> = header.into();
     let chunks = (len - HEADER) / CHUNK;
     let tail = (len - HEADER) % CHUNK;
-    let units: Vec<Range<u64>> = (0..chunks.div_ceil(UNIT_CHUNKS))
-        .map(|u| u * UNIT_CHUNKS..((u + 1) * UNIT_CHUNKS).min(chunks))
+    // A few units per worker: enough to balance the load, few enough that
+    // each unit's compiled templates serve many chunks.
+    let workers = rayon::current_num_threads() as u64;
+    let per_unit = UNIT_CHUNKS.max(chunks.div_ceil(4 * workers));
+    let units: Vec<Range<u64>> = (0..chunks.div_ceil(per_unit))
+        .map(|u| u * per_unit..((u + 1) * per_unit).min(chunks))
         .collect();
     let read_one = |r: &Range<u64>| read_unit(input, &header, r.clone(), ctx, sink);
     let mut counts = if units.len() == 1 {

@@ -176,11 +176,6 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
-/// A JSON scalar as text (numbers in decimal), for provenance strings.
-fn scalar_text(v: &Value) -> Option<Cow<'_, str>> {
-    v.as_ref().text()
-}
-
 /// Parses an event id as Windows writes it: a number, or its text.
 pub fn event_id_of(v: &Value) -> Option<u32> {
     v.as_ref().as_i64().and_then(|i| u32::try_from(i).ok())
@@ -281,43 +276,100 @@ impl<'de> DeserializeSeed<'de> for System<'_, '_, '_> {
     }
 }
 
-/// The `#attributes` of an element, as (name, value) pairs. Accepts the
-/// element object (`{"#attributes": {...}}`) or, for `*_attributes` keys,
-/// the attribute object itself.
-struct Attributes {
+/// One attribute of an element, as text borrowed from the input when it
+/// can be: the element object (`{"#attributes": {...}}`) or, for
+/// `*_attributes` keys, the attribute object itself.
+struct Attribute {
+    name: &'static str,
     direct: bool,
 }
 
-impl<'de> DeserializeSeed<'de> for Attributes {
-    type Value = Vec<(String, Value)>;
+impl<'de> DeserializeSeed<'de> for Attribute {
+    type Value = Option<Cow<'de, str>>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Attributes {
-    type Value = Vec<(String, Value)>;
+impl<'de> Visitor<'de> for Attribute {
+    type Value = Option<Cow<'de, str>>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an element with attributes")
     }
     fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Vec::new())
+        Ok(None)
     }
     fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(Vec::new())
+        Ok(None)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::new();
+        let mut out = None;
         while let Some(k) = map.next_key::<Key>()? {
-            if self.direct {
-                out.push((k.0.into_owned(), map.next_value_seed(ValueSeed)?));
-            } else if k.0 == "#attributes" {
-                out.extend(map.next_value_seed(Attributes { direct: true })?);
+            if self.direct && k.0 == self.name {
+                out = map.next_value::<Text>()?.0;
+            } else if !self.direct && k.0 == "#attributes" {
+                out = map.next_value_seed(Attribute {
+                    direct: true,
+                    ..self
+                })?;
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
         }
         Ok(out)
+    }
+}
+
+/// A scalar as text, borrowed from the input when it has no escapes.
+struct Text<'de>(Option<Cow<'de, str>>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("text")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Borrowed(s))))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Owned(s.to_owned()))))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Text<'de>, E> {
+                Ok(Text(Some(Cow::Borrowed(if v { "true" } else { "false" }))))
+            }
+            fn visit_unit<E>(self) -> Result<Text<'de>, E> {
+                Ok(Text(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text<'de>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text<'de>, A::Error> {
+                // `{"#text": ...}` stands for its text.
+                let mut out = None;
+                while let Some(k) = map.next_key::<Key>()? {
+                    if k.0 == "#text" {
+                        out = map.next_value::<Text>()?.0;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(Text(out))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -335,34 +387,30 @@ impl<'de> Visitor<'de> for System<'_, '_, '_> {
             let direct = k.0.ends_with("_attributes");
             match &*k.0 {
                 "Provider" | "Provider_attributes" => {
-                    for (n, v) in map.next_value_seed(Attributes { direct })? {
-                        if n == "Name"
-                            && let Some(t) = scalar_text(&v)
-                        {
-                            b.ev.prov.provider = Some(t.as_ref().into());
-                        }
-                    }
+                    let name = map.next_value_seed(Attribute {
+                        name: "Name",
+                        direct,
+                    })?;
+                    b.ev.prov.provider = name.map(|t| b.names.shared_str(&t));
                 }
                 "TimeCreated" | "TimeCreated_attributes" => {
-                    for (n, v) in map.next_value_seed(Attributes { direct })? {
-                        if n == "SystemTime"
-                            && let Some(t) = v.as_ref().as_str()
-                        {
-                            b.ev.prov.timestamp = parse_time(t);
-                        }
-                    }
+                    let time = map.next_value_seed(Attribute {
+                        name: "SystemTime",
+                        direct,
+                    })?;
+                    b.ev.prov.timestamp = time.and_then(|t| parse_time(&t));
                 }
                 "EventID" => {
                     let v = map.next_value_seed(ValueSeed)?;
                     b.ev.prov.event_id = event_id_of(&v);
                 }
                 "Channel" => {
-                    let v = map.next_value_seed(ValueSeed)?;
-                    b.ev.prov.channel = scalar_text(&v).map(|t| t.as_ref().into());
+                    let t = map.next_value::<Text>()?.0;
+                    b.ev.prov.channel = t.map(|t| b.names.shared_str(&t));
                 }
                 "Computer" => {
-                    let v = map.next_value_seed(ValueSeed)?;
-                    b.ev.prov.computer = scalar_text(&v).map(|t| t.as_ref().into());
+                    let t = map.next_value::<Text>()?.0;
+                    b.ev.prov.computer = t.map(|t| b.names.shared_str(&t));
                 }
                 "EventRecordID" => {
                     let v = map.next_value_seed(ValueSeed)?;

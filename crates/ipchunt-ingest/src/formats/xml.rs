@@ -5,7 +5,6 @@
 //! is null, unnamed `<Data>` values are the field `Data`.
 
 use std::fs::File;
-use std::sync::Arc;
 
 use ipchunt_core::{Event, Locator, Provenance, Raw, Value};
 use quick_xml::Reader;
@@ -107,7 +106,9 @@ impl State<'_, '_, '_> {
             (3, Part::System) => {
                 for (attr, value) in attrs(e)? {
                     match (name, attr.as_str()) {
-                        ("Provider", "Name") => self.ev.prov.provider = Some(value.into()),
+                        ("Provider", "Name") => {
+                            self.ev.prov.provider = Some(self.names.shared_str(&value))
+                        }
                         ("TimeCreated", "SystemTime") => {
                             self.ev.prov.timestamp = parse_time(&value)
                         }
@@ -164,7 +165,8 @@ impl State<'_, '_, '_> {
     }
 
     fn system(&mut self, name: &str, value: Value) {
-        let text = || value.as_ref().as_str().map(Arc::<str>::from);
+        let names = &mut *self.names;
+        let mut text = || value.as_ref().as_str().map(|t| names.shared_str(t));
         match name {
             "EventID" => self.ev.prov.event_id = event_id_of(&value),
             "Channel" => self.ev.prov.channel = text(),
