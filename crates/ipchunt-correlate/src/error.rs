@@ -40,8 +40,8 @@ pub enum CorrelationErrorKind {
     AliasRule { alias: String, rule: String },
     #[error("window mode {0:?} needs a timespan above zero (and session windows a gap)")]
     WindowMode(String),
-    #[error("boolean correlation condition {0:?} is not supported (thresholds are)")]
-    BooleanCondition(String),
+    #[error("boolean condition {condition:?}: {problem}")]
+    BooleanCondition { condition: String, problem: String },
     #[error("percentile {0} is outside 0..=100")]
     Percentile(u64),
     #[error("temporal_ordered supports only its default condition, all rules in order (found {0})")]

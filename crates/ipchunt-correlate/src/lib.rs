@@ -65,6 +65,13 @@
 //!   (`value_count` and the metrics, which read a number) neither.
 //!   Both are counted.
 //!
+//! # Extensions `rsigma-parser` reads
+//!
+//! A temporal correlation may give a boolean condition over its rules
+//! instead of a threshold (`condition: a and not b`, `2 of recon_*`).
+//! Without `not` it is judged as inputs arrive; with `not` (the absence
+//! of a rule) on complete windows.
+//!
 //! # Other window modes
 //!
 //! `window: tumbling` (back-to-back windows of one timespan aligned on
@@ -76,6 +83,7 @@
 //! Memory holds, per group, the inputs of its current window only:
 //! groups idle for a timespan are dropped.
 
+mod boolean;
 mod condition;
 mod engine;
 mod error;

@@ -2,11 +2,12 @@
 //! fields per referenced rule, the window length and the condition.
 
 use rsigma_parser::CorrelationRule;
-use rsigma_parser::ast::{CorrelationCondition, CorrelationType, WindowMode};
+use rsigma_parser::ast::{ConditionOperator, CorrelationCondition, CorrelationType, WindowMode};
 
 use ipchunt_core::Taxonomy;
 
 use crate::RuleRef;
+use crate::boolean::Expr;
 use crate::condition::Condition;
 use crate::error::CorrelationErrorKind;
 use crate::input::FieldSrc;
@@ -43,6 +44,9 @@ pub(crate) struct Plan {
     /// The window length in nanoseconds.
     pub span: i128,
     pub cond: Condition,
+    /// A boolean condition over the rules seen (temporal only), used
+    /// instead of `cond`.
+    pub boolean: Option<Expr>,
     pub window: Window,
     /// Judge each window once it is complete rather than at each event.
     pub complete_window: bool,
@@ -80,9 +84,22 @@ pub(crate) fn compile(
         }
     };
     let n = refs.len() as u64;
-    let (preds, field, percentile) = match &rule.condition {
+    let default = [(ConditionOperator::Gte, 1)];
+    let (preds, field, percentile, boolean) = match &rule.condition {
         CorrelationCondition::Extended(expr) => {
-            return Err(CorrelationErrorKind::BooleanCondition(expr.to_string()));
+            let problem = |p: String| CorrelationErrorKind::BooleanCondition {
+                condition: expr.to_string(),
+                problem: p,
+            };
+            if rule.correlation_type != CorrelationType::Temporal {
+                return Err(problem(format!(
+                    "only temporal correlations take one, not {}",
+                    rule.correlation_type.as_str()
+                )));
+            }
+            let same = |id: &str, slot: usize| names_slot(rule, slot, refs[slot], id, cx);
+            let b = Expr::compile(expr, &rule.rules, &same).map_err(problem)?;
+            (&default[..], &[][..], None, Some(b))
         }
         CorrelationCondition::Threshold {
             predicates,
@@ -92,6 +109,7 @@ pub(crate) fn compile(
             predicates.as_slice(),
             field.as_deref().unwrap_or(&[]),
             *percentile,
+            None,
         ),
     };
     let type_name = rule.correlation_type.as_str();
@@ -117,7 +135,7 @@ pub(crate) fn compile(
     }
     let cond = match kind {
         Kind::Temporal if Condition::is_temporal_default(preds) => {
-            Condition::new(&[(rsigma_parser::ast::ConditionOperator::Gte, n)])
+            Condition::new(&[(ConditionOperator::Gte, n)])
         }
         Kind::Ordered => {
             if !Condition::is_temporal_default(preds) && !Condition::means_all(preds, n) {
@@ -125,7 +143,7 @@ pub(crate) fn compile(
                     Condition::new(preds).to_string(),
                 ));
             }
-            Condition::new(&[(rsigma_parser::ast::ConditionOperator::Gte, n)])
+            Condition::new(&[(ConditionOperator::Gte, n)])
         }
         _ => Condition::new(preds),
     };
@@ -147,7 +165,10 @@ pub(crate) fn compile(
         kind,
         span,
         window,
-        complete_window: window != Window::Sliding || cond.needs_complete_window(),
+        complete_window: window != Window::Sliding
+            || cond.needs_complete_window()
+            || boolean.as_ref().is_some_and(Expr::has_not),
+        boolean,
         cond,
         refs,
         group_names: rule.group_by.clone(),

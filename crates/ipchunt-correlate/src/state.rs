@@ -185,11 +185,10 @@ impl CorrState {
             }
             Body::Temporal(w) => {
                 w.sight(slot, t, part);
-                let v = w.seen_since(cutoff) as f64;
-                if !plan.cond.holds(v) || t <= g.quiet_until {
-                    return Fed::default();
+                match temporal_value(plan, w, cutoff) {
+                    Some(v) if t > g.quiet_until => (v, w.events_since(cutoff)),
+                    _ => return Fed::default(),
                 }
-                (v, w.events_since(cutoff))
             }
         };
         g.quiet_until = t.saturating_add(plan.span);
@@ -211,19 +210,26 @@ impl CorrState {
             return None;
         }
         let g = self.groups.remove(key)?;
+        let plan = &self.plan;
         let (value, events) = match &g.body {
-            Body::Count(w) => (w.value(self.plan.kind, &mut s.nums)?, w.events()),
-            Body::Temporal(w) if self.plan.kind == Kind::Ordered => {
-                let done = w.chain_done();
-                let n = if done { self.plan.refs.len() } else { 0 };
-                (n as f64, w.chain_events())
+            Body::Count(w) => {
+                let v = w
+                    .value(plan.kind, &mut s.nums)
+                    .filter(|v| plan.cond.holds(*v))?;
+                (v, w.events())
             }
-            Body::Temporal(w) => (w.seen_since(i128::MIN) as f64, w.events_since(i128::MIN)),
+            Body::Temporal(w) if plan.kind == Kind::Ordered => {
+                if !w.chain_done() {
+                    return None;
+                }
+                (plan.refs.len() as f64, w.chain_events())
+            }
+            Body::Temporal(w) => (
+                temporal_value(plan, w, i128::MIN)?,
+                w.events_since(i128::MIN),
+            ),
         };
-        self.plan
-            .cond
-            .holds(value)
-            .then(|| info(key, &self.plan.group_names, value, events))
+        Some(info(key, &plan.group_names, value, events))
     }
 
     /// Forgets what has left the window ending at `now`, and groups left
@@ -245,6 +251,17 @@ impl CorrState {
         });
         self.next_sweep = now.saturating_add(self.plan.span.max(1));
     }
+}
+
+/// The number of rules seen at or after `cutoff`, when the temporal
+/// condition (threshold or boolean) holds.
+fn temporal_value(plan: &Plan, w: &TemporalWindow, cutoff: i128) -> Option<f64> {
+    let v = w.seen_since(cutoff) as f64;
+    let ok = match &plan.boolean {
+        Some(b) => b.eval(&|slot| w.seen_in(slot, cutoff)),
+        None => plan.cond.holds(v),
+    };
+    ok.then_some(v)
 }
 
 /// The inclusive end of a complete window opened by an input at `t`.

@@ -186,6 +186,11 @@ impl TemporalWindow {
             .count()
     }
 
+    /// Whether the rule in `slot` was seen at or after `cutoff`.
+    pub(crate) fn seen_in(&self, slot: usize, cutoff: i128) -> bool {
+        matches!(self.last.get(slot), Some(Some((t, _))) if *t >= cutoff)
+    }
+
     /// The latest sightings at or after `cutoff`, oldest first.
     pub(crate) fn events_since(&self, cutoff: i128) -> Vec<Arc<Event>> {
         let mut seen: Vec<&(i128, Part)> = self

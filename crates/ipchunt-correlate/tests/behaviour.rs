@@ -171,7 +171,7 @@ correlation:
 ---
 title: Boolean
 correlation:
-    type: temporal
+    type: event_count
     rules: [a, b]
     group-by: [User]
     timespan: 1m
@@ -213,7 +213,10 @@ correlation:
             ),
             (
                 "Boolean".into(),
-                CorrelationErrorKind::BooleanCondition("(a and not b)".into())
+                CorrelationErrorKind::BooleanCondition {
+                    condition: "(a and not b)".into(),
+                    problem: "only temporal correlations take one, not event_count".into()
+                }
             ),
             ("Percentile".into(), CorrelationErrorKind::Percentile(101)),
         ]

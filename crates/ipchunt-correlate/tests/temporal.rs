@@ -178,3 +178,50 @@ correlation:
     assert_eq!(group(&hits[0], "User"), "bob");
     assert_eq!(hits[0].info.value, 1.0);
 }
+
+fn boolean(cond: &str) -> String {
+    format!(
+        "title: Boolean\ncorrelation:\n  type: temporal\n  rules: [recon_cmd_a, recon_cmd_b, \
+         recon_cmd_c]\n  group-by: [ComputerName, User]\n  timespan: 5m\n  condition: {cond}\n"
+    )
+}
+
+#[test]
+fn boolean_conditions_without_not_fire_as_events_arrive() {
+    let mut s = load(
+        &boolean("recon_cmd_a and (recon_cmd_b or recon_cmd_c)"),
+        &RECON,
+    );
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(feed(&mut s, "recon_cmd_c", 0, "bob"), 0);
+    assert_eq!(feed(&mut s, "recon_cmd_a", 10, "bob"), 1);
+    let mut s = load(&boolean("2 of recon_cmd_*"), &RECON);
+    assert_eq!(feed(&mut s, "recon_cmd_b", 0, "bob"), 0);
+    assert_eq!(feed(&mut s, "recon_cmd_b", 1, "bob"), 0);
+    assert_eq!(feed(&mut s, "recon_cmd_a", 2, "bob"), 1);
+}
+
+#[test]
+fn boolean_conditions_with_not_are_judged_on_complete_windows() {
+    let mut s = load(&boolean("recon_cmd_a and not recon_cmd_c"), &RECON);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(feed(&mut s, "recon_cmd_a", 0, "bob"), 0);
+    assert_eq!(feed(&mut s, "recon_cmd_a", 1, "eve"), 0);
+    assert_eq!(feed(&mut s, "recon_cmd_c", 200, "eve"), 0);
+    // eve's c arrives after bob's window [0, 300] but within hers.
+    assert_eq!(feed(&mut s, "recon_cmd_c", 301, "bob"), 1);
+    let rest = s.corr.finish();
+    // bob's second window holds only c: no a, no hit; eve had c.
+    assert!(rest.is_empty(), "{rest:?}");
+}
+
+#[test]
+fn boolean_conditions_must_name_the_correlations_rules() {
+    let s = load(&boolean("recon_cmd_a and recon_cmd_z"), &RECON);
+    assert_eq!(s.errors.len(), 1);
+    let msg = s.errors[0].to_string();
+    assert!(
+        msg.contains("\"recon_cmd_z\" is not one of the correlation's rules"),
+        "{msg}"
+    );
+}
