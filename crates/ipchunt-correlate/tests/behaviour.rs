@@ -284,3 +284,21 @@ fn group_by_names_resolve_through_the_taxonomy() {
     assert_eq!(hits.len(), 1);
     assert_eq!(group(&hits[0], "NewProcessName"), img);
 }
+
+#[test]
+fn without_group_by_all_inputs_share_one_group() {
+    let yaml = COUNT.replace("    group-by: [User]\n", "");
+    let mut s = load(&yaml, &["a", "b"]);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert!(s.feed("a", &ev(0, &[("User", "bob")])).is_empty());
+    let hits = s.feed("b", &ev(1, &[]));
+    assert_eq!(hits.len(), 1);
+    assert!(hits[0].info.group.is_empty());
+}
+
+#[test]
+fn the_correlator_can_move_between_threads() {
+    fn send<T: Send>(_: &T) {}
+    let s = load(COUNT, &["a", "b"]);
+    send(&s.corr);
+}
