@@ -120,11 +120,11 @@ impl Item {
     }
 
     /// Scanned predicates one of which must hold for the item to hold.
-    fn need(&self, scanned: &dyn Fn(PredId) -> bool) -> Option<Vec<PredId>> {
+    fn need(&self, cost: Cost<'_>) -> Option<Vec<PredId>> {
         if self.neq.is_some() || self.values.is_empty() {
             return None;
         }
-        let ok = |v: &&Vec<PredId>| !v.is_empty() && v.iter().all(|p| scanned(*p));
+        let ok = |v: &&Vec<PredId>| !v.is_empty() && v.iter().all(|p| cost(*p).is_some());
         if self.all {
             self.values
                 .iter()
@@ -149,13 +149,13 @@ impl Det {
 
     /// Predicates one of which must hold for the detection to hold, when
     /// they are all scanned ones; `None` when no such set is known.
-    fn need(&self, scanned: &dyn Fn(PredId) -> bool) -> Option<Vec<PredId>> {
+    fn need(&self, cost: Cost<'_>) -> Option<Vec<PredId>> {
         match self {
             Det::All(items) => items
                 .iter()
-                .filter_map(|i| i.need(scanned))
-                .min_by_key(|v| v.len()),
-            Det::Any(ds) => union(ds.iter().map(|d| d.need(scanned))),
+                .filter_map(|i| i.need(cost))
+                .min_by_key(|v| total(v, cost)),
+            Det::Any(ds) => union(ds.iter().map(|d| d.need(cost))),
         }
     }
 
@@ -170,6 +170,17 @@ impl Det {
             Det::Any(ds) => ds.iter().for_each(|d| d.preds(out)),
         }
     }
+}
+
+/// How often a scanned predicate is expected to hold (lower is rarer);
+/// `None` for predicates the scanners do not decide.
+pub(crate) type Cost<'a> = &'a dyn Fn(PredId) -> Option<u32>;
+
+/// The expected cost of a set: the sum of its members' costs.
+fn total(v: &[PredId], cost: Cost<'_>) -> u32 {
+    v.iter()
+        .map(|p| cost(*p).unwrap_or(u32::MAX / 4))
+        .fold(0u32, u32::saturating_add)
 }
 
 fn union(it: impl Iterator<Item = Option<Vec<PredId>>>) -> Option<Vec<PredId>> {
@@ -205,21 +216,17 @@ impl Cond {
 
     /// Scanned predicates one of which must hold for the condition to hold
     /// (`None`: the rule must be evaluated on every event its gate lets in).
-    pub(crate) fn need(
-        &self,
-        dets: &[Det],
-        scanned: &dyn Fn(PredId) -> bool,
-    ) -> Option<Vec<PredId>> {
-        let det = |i: &u32| dets.get(*i as usize).and_then(|d| d.need(scanned));
+    pub(crate) fn need(&self, dets: &[Det], cost: Cost<'_>) -> Option<Vec<PredId>> {
+        let det = |i: &u32| dets.get(*i as usize).and_then(|d| d.need(cost));
         match self {
             Cond::And(xs) => xs
                 .iter()
-                .filter_map(|x| x.need(dets, scanned))
-                .min_by_key(|v| v.len()),
-            Cond::Or(xs) => union(xs.iter().map(|x| x.need(dets, scanned))),
+                .filter_map(|x| x.need(dets, cost))
+                .min_by_key(|v| total(v, cost)),
+            Cond::Or(xs) => union(xs.iter().map(|x| x.need(dets, cost))),
             Cond::Not(_) => None,
             Cond::Det(i) => det(i),
-            Cond::Count(0, ds) => ds.iter().filter_map(det).min_by_key(|v| v.len()),
+            Cond::Count(0, ds) => ds.iter().filter_map(det).min_by_key(|v| total(v, cost)),
             Cond::Count(_, ds) => union(ds.iter().map(det)),
         }
     }

@@ -60,10 +60,12 @@ impl Scratch {
     }
 }
 
-/// The scan's sink: sets predicate bits and marks their rules.
+/// The scan's sink: sets predicate bits and marks the rules whose
+/// condition needs one of them.
 struct ScanSink<'a> {
     s: &'a mut Scratch,
     pred_rule: &'a [u32],
+    trigger: &'a [bool],
 }
 
 impl Sink for ScanSink<'_> {
@@ -75,7 +77,9 @@ impl Sink for ScanSink<'_> {
     fn set(&mut self, p: PredId) {
         self.s.bits[(p / 64) as usize] |= 1 << (p % 64);
         self.s.set.push(p);
-        self.s.mark(self.pred_rule[p as usize]);
+        if self.trigger[p as usize] {
+            self.s.mark(self.pred_rule[p as usize]);
+        }
     }
 }
 
@@ -111,6 +115,9 @@ pub struct Engine {
     pub(crate) infos: Vec<Arc<RuleInfo>>,
     /// Per rule: whether a literal hit is needed before it can match.
     pub(crate) needs_hit: Vec<bool>,
+    /// Per predicate: whether its hit makes its rule worth evaluating (it
+    /// is in the set one of which the rule's condition needs).
+    pub(crate) trigger: Vec<bool>,
     /// Per rule: predicates to report when it matches.
     pub(crate) report: Vec<Vec<PredId>>,
     pub(crate) gate: GateIndex,
@@ -139,12 +146,18 @@ impl Engine {
         let scanned: Vec<bool> = p.preds.iter().map(Pred::scanned).collect();
         let mut gate = GateIndex::default();
         let mut needs_hit = Vec::with_capacity(p.rules.len());
+        let mut trigger = vec![false; p.preds.len()];
         let mut report = Vec::with_capacity(p.rules.len());
         for (i, r) in p.rules.iter().enumerate() {
             for s in &r.sources {
                 gate.add(i as u32, s);
             }
-            needs_hit.push(r.cond.need(&r.dets, &|x| scanned[x as usize]).is_some());
+            let cost = |x: PredId| scanned[x as usize].then(|| p.preds[x as usize].hit_cost());
+            let need = r.cond.need(&r.dets, &cost);
+            for x in need.iter().flatten() {
+                trigger[*x as usize] = true;
+            }
+            needs_hit.push(need.is_some());
             let mut pos = Vec::new();
             r.cond.positive(&mut pos);
             pos.sort_unstable();
@@ -165,6 +178,7 @@ impl Engine {
             scanned,
             rules: p.rules,
             needs_hit,
+            trigger,
             report,
             gate,
             rejections: p.rejections,
@@ -296,6 +310,7 @@ impl Engine {
             let mut sink = ScanSink {
                 s,
                 pred_rule: &self.pred_rule,
+                trigger: &self.trigger,
             };
             for sc in &prog.scanners {
                 match &sc.field {

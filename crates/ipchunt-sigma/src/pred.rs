@@ -165,6 +165,30 @@ impl Pred {
         }
     }
 
+    /// A guess at how often the predicate holds, for choosing which of a
+    /// rule's literals trigger its evaluation: short needles and the
+    /// provenance fields (event id, channel) hold often, long needles
+    /// rarely.
+    pub(crate) fn hit_cost(&self) -> u32 {
+        let provenance = matches!(
+            &self.target,
+            Target::Field(Field { primary: FieldKey::Known(id), .. })
+                if id.0 < ipchunt_core::builtin_ids::FIRST_STORED
+        );
+        if provenance {
+            return 10_000;
+        }
+        let len = match &self.test {
+            Test::Literal { needle, .. } => needle.len(),
+            Test::Glob {
+                trigger: Some((t, _)),
+                ..
+            } => t.len(),
+            _ => 0,
+        };
+        (1000 / (len as u32 + 1)).max(1)
+    }
+
     /// Evaluates the predicate on an event, without the automaton.
     pub(crate) fn eval(&self, ev: &Event) -> bool {
         match &self.target {
