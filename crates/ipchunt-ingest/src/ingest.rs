@@ -222,12 +222,23 @@ fn read_file(
 fn open(path: &Path) -> std::io::Result<InputFile> {
     let mut f = File::open(path)?;
     let len = f.metadata()?.len();
-    let mut head = Vec::with_capacity(HEAD_LEN);
-    (&mut f).take(HEAD_LEN as u64).read_to_end(&mut head)?;
-    Ok(InputFile {
-        path: path.to_path_buf(),
-        name: path.display().to_string().into(),
+    // Read exactly the head (no probing read past it).
+    let mut head = vec![0; HEAD_LEN.min(len as usize)];
+    let mut got = 0;
+    while got < head.len() {
+        match f.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(got);
+    Ok(InputFile::new(
+        path.to_path_buf(),
+        path.display().to_string().into(),
         len,
         head,
-    })
+        Some(f),
+    ))
 }

@@ -101,7 +101,7 @@ fn read_unit(
 ) -> Counts {
     let mut em = Emitter::new(sink, input.name.clone(), ctx.batch_size);
     let first = chunks.start;
-    let view = match File::open(&input.path) {
+    let view = match input.open() {
         Ok(file) => ChunkView::new(file, header.clone(), chunks),
         Err(e) => {
             em.bad(

@@ -5,7 +5,6 @@
 //! [`super::flat`]). A malformed record is reported and skipped; reading
 //! goes on with the next one.
 
-use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
 
@@ -26,7 +25,7 @@ pub fn read(
     ctx: &ReadCtx<'_>,
     sink: &dyn EventSink,
 ) -> Result<Counts, ReadError> {
-    let f = File::open(&input.path)?;
+    let f = input.open()?;
     Ok(read_json(f, &input.name, ctx, sink))
 }
 

@@ -9,8 +9,8 @@
 //!   [`HEAD_LEN`] of them) are this format. Content only, never the file
 //!   name. Put stricter sniffers before looser ones in the table.
 //! - `fn read(input: &InputFile, ctx: &ReadCtx, sink: &dyn EventSink) ->
-//!   Result<Counts, ReadError>`: reads the whole file. It opens
-//!   `input.path` itself, streams it (memory must not grow with the file:
+//!   Result<Counts, ReadError>`: reads the whole file. It opens it with
+//!   [`InputFile::open`] (or from `input.path`), streams it (memory must not grow with the file:
 //!   never collect the file's events or bytes), and reports each record
 //!   through an [`Emitter`](crate::sink::Emitter): `event` for each event,
 //!   `bad` with a locator and a reason for each record it cannot read, then
@@ -19,8 +19,10 @@
 //!   ingest thread pool and may split its work with rayon (the EVTX reader
 //!   reads groups of chunks in parallel). It never panics on input.
 
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ipchunt_core::Taxonomy;
 
@@ -95,7 +97,7 @@ pub struct ReadCtx<'a> {
 }
 
 /// A file to read.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct InputFile {
     pub path: PathBuf,
     /// The name events and errors give the file.
@@ -103,6 +105,39 @@ pub struct InputFile {
     pub len: u64,
     /// Its first bytes, up to [`HEAD_LEN`].
     pub head: Vec<u8>,
+    /// The handle the head was read with, for the reader to reuse.
+    handle: Mutex<Option<File>>,
+}
+
+impl InputFile {
+    pub fn new(
+        path: PathBuf,
+        name: Arc<str>,
+        len: u64,
+        head: Vec<u8>,
+        handle: Option<File>,
+    ) -> Self {
+        InputFile {
+            path,
+            name,
+            len,
+            head,
+            handle: Mutex::new(handle),
+        }
+    }
+
+    /// The file, open at its start: the handle its head was read with the
+    /// first time, a new one after.
+    pub fn open(&self) -> std::io::Result<File> {
+        let kept = self.handle.lock().ok().and_then(|mut h| h.take());
+        match kept {
+            Some(mut f) => {
+                f.seek(SeekFrom::Start(0))?;
+                Ok(f)
+            }
+            None => File::open(&self.path),
+        }
+    }
 }
 
 /// Why a file could not be read at all.

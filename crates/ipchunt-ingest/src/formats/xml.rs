@@ -4,8 +4,6 @@
 //! [`super::winjson`]): values are the text the XML holds, an empty element
 //! is null, unnamed `<Data>` values are the field `Data`.
 
-use std::fs::File;
-
 use ipchunt_core::{Event, Locator, Provenance, Raw, Value};
 use quick_xml::Reader;
 use quick_xml::escape::resolve_predefined_entity;
@@ -26,7 +24,7 @@ pub fn read(
     ctx: &ReadCtx<'_>,
     sink: &dyn EventSink,
 ) -> Result<Counts, ReadError> {
-    let f = File::open(&input.path)?;
+    let f = input.open()?;
     let mut framer = XmlFramer::new(f);
     let mut em = Emitter::new(sink, input.name.clone(), ctx.batch_size);
     let mut names = FieldNames::with_tables(ctx.tax, ctx.names, "security");
