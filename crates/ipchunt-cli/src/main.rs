@@ -1,3 +1,34 @@
-fn main() -> anyhow::Result<()> {
-    Ok(())
+//! `ipchunt`: the command line over ipchunt's stages.
+
+mod cli;
+mod events;
+mod exit;
+mod hunt;
+mod output;
+mod progress;
+mod rules;
+mod sink;
+mod timewin;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, RulesCommand};
+use crate::exit::Exit;
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Hunt(args) => hunt::run(args),
+        Command::Events(args) => events::run(args),
+        Command::Rules(RulesCommand::Check { paths }) => rules::check(&paths),
+        Command::Rules(RulesCommand::List(args)) => rules::list(&args),
+    };
+    let code = match result {
+        Ok(exit) => exit,
+        Err(e) => {
+            eprintln!("ipchunt: error: {e:#}");
+            Exit::Fatal
+        }
+    };
+    std::process::exit(code as i32);
 }

@@ -97,7 +97,15 @@ impl<W: Write> DetectionWriter for TableWriter<W> {
             .unwrap_or_else(|| "-".into());
         let host = clean(d.event.prov.computer.as_deref().unwrap_or("-"));
         let (lvl, code) = level_style(d.rule.level);
-        let tech = d.rule.techniques.first().map(String::as_str).unwrap_or("-");
+        // The most specific technique: a sub-technique when the rule has one.
+        let tech = d
+            .rule
+            .techniques
+            .iter()
+            .find(|t| t.contains('.'))
+            .or(d.rule.techniques.first())
+            .map(String::as_str)
+            .unwrap_or("-");
         let rule_width = WIDTH - 19 - 16 - 4 - 10 - 4;
         let line = format!(
             "{} {} {} {} {}",

@@ -1,0 +1,161 @@
+//! `ipchunt hunt`: read, detect, correlate, report.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use ipchunt_core::{Detection, Level, Taxonomy};
+use ipchunt_ingest::{IngestOptions, IngestReport};
+use ipchunt_report::{RunSummary, Totals};
+
+use crate::cli::HuntArgs;
+use crate::exit::Exit;
+use crate::output::open_writer;
+use crate::progress::Progress;
+use crate::rules::{Correlations, load_engine};
+use crate::sink::{BadReporter, Counters, HuntSink};
+use crate::timewin::Window;
+
+pub fn run(args: HuntArgs) -> Result<Exit> {
+    let start = Instant::now();
+    let tax = Taxonomy::builtin();
+    let min_level: Level = match args.min_level.parse() {
+        Ok(l) => l,
+        Err(e) => return usage(&format!("--min-level: {e}")),
+    };
+    let window = match Window::parse(args.from.as_deref(), args.to.as_deref()) {
+        Ok(w) => w,
+        Err(e) => return usage(&format!("{e:#}")),
+    };
+    let progress = Progress::new(args.quiet);
+    let loaded = load_engine(&args.rules, !args.no_builtin, tax.clone(), &progress)?;
+    let engine = &loaded.engine;
+    let mut correlations = Correlations::new(engine, &tax, &progress);
+    let mut writer = open_writer(args.format, args.output.as_deref(), tax.clone())?;
+    let bad_out: Option<Box<dyn Write + Send>> = match &args.bad_log {
+        Some(p) => Some(Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+        ))),
+        None => None,
+    };
+
+    let streaming = args.paths.len() == 1 && args.paths[0] == std::path::Path::new("-");
+    let (tx, rx) = crossbeam_channel::unbounded::<Detection>();
+    let sink = HuntSink {
+        engine,
+        window,
+        min_level,
+        detections: tx,
+        for_correlation: correlations.needed(engine.rules().len()),
+        correlation_inputs: Mutex::new(Vec::new()),
+        counters: Counters::default(),
+        bad: BadReporter {
+            out: Mutex::new(bad_out),
+        },
+        progress: &progress,
+    };
+    let opts = IngestOptions {
+        threads: args.threads,
+        keep_raw: false,
+        ..IngestOptions::default()
+    };
+
+    let mut found: Vec<Detection> = Vec::new();
+    let mut summary = RunSummary::default();
+    let mut write_err: Option<io::Error> = None;
+    let (report, correlation_inputs, counters, bad) = std::thread::scope(|s| {
+        let paths = &args.paths;
+        let tax = &tax;
+        let worker = s.spawn(move || {
+            let report = if streaming {
+                ipchunt_ingest::read_stream(io::stdin().lock(), "<stdin>", tax, &sink)
+            } else {
+                ipchunt_ingest::ingest(paths, &opts, tax, &sink)
+            };
+            // Hang up the detection channel so that the loop below ends;
+            // the rest of the sink holds what the run collected.
+            drop(sink.detections);
+            (report, sink.correlation_inputs, sink.counters, sink.bad)
+        });
+        for d in rx.iter() {
+            if streaming {
+                summary.add(&d);
+                if let Err(e) = writer.write(&d, None) {
+                    write_err.get_or_insert(e);
+                }
+            } else {
+                found.push(d);
+            }
+        }
+        worker.join()
+    })
+    .map_err(|_| anyhow::anyhow!("the reading thread stopped unexpectedly"))?;
+    if let Some(e) = write_err {
+        return Err(e).context("cannot write detections");
+    }
+
+    // Correlations run over their inputs in time order, across all files.
+    let inputs = correlation_inputs
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    for d in correlations.run(inputs) {
+        if d.rule.level >= min_level {
+            found.push(d);
+        }
+    }
+    found.sort_by(|a, b| {
+        a.timestamp()
+            .cmp(&b.timestamp())
+            .then_with(|| a.rule.title.cmp(&b.rule.title))
+    });
+    for d in &found {
+        summary.add(d);
+        writer.write(d, None).context("cannot write detections")?;
+    }
+    writer.finish().context("cannot write detections")?;
+    if let Ok(mut g) = bad.out.lock()
+        && let Some(w) = g.as_mut()
+    {
+        w.flush().context("cannot write the bad-record log")?;
+    }
+    progress.finish();
+
+    fill_summary(&mut summary, &report, &loaded, &counters);
+    summary.bad_log = args.bad_log.as_ref().map(|p| p.display().to_string());
+    summary.elapsed = start.elapsed();
+    if !args.quiet {
+        eprint!("{}", summary.render());
+    }
+    let bad = report.bad_records > 0 || report.files_failed > 0;
+    Ok(Exit::from_run(summary.detections > 0, bad))
+}
+
+fn fill_summary(
+    summary: &mut RunSummary,
+    report: &IngestReport,
+    loaded: &crate::rules::Loaded,
+    counters: &Counters,
+) {
+    summary.totals = Totals {
+        files_seen: report.files_seen,
+        files_read: report.files_read,
+        files_failed: report.files_failed,
+        bytes: report.bytes,
+        records: report.records,
+        events: report.events,
+        bad_records: report.bad_records,
+    };
+    summary.rules_loaded = loaded.loaded;
+    summary.rules_rejected = loaded.rejected;
+    summary.rules_inert = loaded.inert;
+    summary.events_outside_window = counters.outside_window.load(Ordering::Relaxed);
+    summary.below_min_level = counters.below_level.load(Ordering::Relaxed);
+}
+
+fn usage(msg: &str) -> Result<Exit> {
+    eprintln!("ipchunt: usage error: {msg}");
+    Ok(Exit::Usage)
+}

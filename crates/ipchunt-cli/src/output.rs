@@ -1,0 +1,58 @@
+//! Choosing and opening the output.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use ipchunt_core::Taxonomy;
+use ipchunt_report::{CsvWriter, DetectionWriter, JsonlWriter, TableWriter};
+
+use crate::cli::OutputFormat;
+
+/// Opens `-o FILE` or standard output and picks the writer: the table on a
+/// terminal, JSON lines otherwise, unless --format says.
+pub fn open_writer(
+    format: Option<OutputFormat>,
+    output: Option<&Path>,
+    tax: Arc<Taxonomy>,
+) -> Result<Box<dyn DetectionWriter>> {
+    let to_terminal = output.is_none() && io::stdout().is_terminal();
+    let format = format.unwrap_or(if to_terminal {
+        OutputFormat::Table
+    } else {
+        OutputFormat::Jsonl
+    });
+    let out: Box<dyn Write> = match output {
+        Some(p) => Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+        )),
+        None => Box::new(LineOut(io::stdout())),
+    };
+    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    Ok(match format {
+        OutputFormat::Table => Box::new(TableWriter::new(out, tax, color)),
+        OutputFormat::Jsonl => Box::new(JsonlWriter::new(out, tax)),
+        OutputFormat::Csv => Box::new(CsvWriter::new(out, tax)),
+    })
+}
+
+/// Standard output, flushed at each line so that a streaming hunt shows
+/// each detection as soon as it is found.
+struct LineOut(io::Stdout);
+
+impl Write for LineOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut lock = self.0.lock();
+        let n = lock.write(buf)?;
+        if buf[..n].contains(&b'\n') {
+            lock.flush()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.lock().flush()
+    }
+}
