@@ -46,19 +46,24 @@ pub fn parse_event_json(
     let mut b = Builder {
         names,
         ev,
-        extra: Vec::new(),
+        extra: Default::default(),
         meta: EventMeta::default(),
     };
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    Root { b: &mut b }.deserialize(&mut de)?;
-    de.end()?;
+    // Checking the record's UTF-8 once lets the parser skip checking each
+    // string; invalid input goes through the checking parser, which names
+    // where it fails.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => run(serde_json::Deserializer::from_str(text), &mut b)?,
+        Err(_) => run(serde_json::Deserializer::from_slice(bytes), &mut b)?,
+    }
     let Builder {
         names,
         ev,
         extra,
         meta,
     } = b;
-    for (name, v) in extra {
+    for (name, v) in HEADER_FIELDS.iter().zip(extra) {
+        let Some(v) = v else { continue };
         let key = names.key(name);
         if ev.get_key(&key).is_none() {
             ev.push(key, v);
@@ -67,10 +72,29 @@ pub fn parse_event_json(
     Ok(meta)
 }
 
+/// The System values kept as fields.
+const HEADER_FIELDS: [&str; 6] = [
+    "EventRecordID",
+    "Level",
+    "Task",
+    "Opcode",
+    "Keywords",
+    "Version",
+];
+
+fn run<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    b: &mut Builder<'_, '_>,
+) -> Result<(), serde_json::Error> {
+    Root { b }.deserialize(&mut de)?;
+    de.end()
+}
+
 struct Builder<'b, 't> {
     names: &'b mut FieldNames<'t>,
     ev: &'b mut Event,
-    extra: Vec<(&'static str, Value)>,
+    /// Values of [`HEADER_FIELDS`], added after the event data.
+    extra: [Option<Value>; 6],
     meta: EventMeta,
 }
 
@@ -415,13 +439,14 @@ impl<'de> Visitor<'de> for System<'_, '_, '_> {
                 "EventRecordID" => {
                     let v = map.next_value_seed(ValueSeed)?;
                     b.meta.record_id = v.as_ref().as_i64().and_then(|i| u64::try_from(i).ok());
-                    b.extra.push(("EventRecordID", v));
+                    b.extra[0] = Some(v);
                 }
-                "Level" => b.extra.push(("Level", map.next_value_seed(ValueSeed)?)),
-                "Task" => b.extra.push(("Task", map.next_value_seed(ValueSeed)?)),
-                "Opcode" => b.extra.push(("Opcode", map.next_value_seed(ValueSeed)?)),
-                "Keywords" => b.extra.push(("Keywords", map.next_value_seed(ValueSeed)?)),
-                "Version" => b.extra.push(("Version", map.next_value_seed(ValueSeed)?)),
+                name @ ("Level" | "Task" | "Opcode" | "Keywords" | "Version") => {
+                    let v = map.next_value_seed(ValueSeed)?;
+                    if let Some(i) = HEADER_FIELDS.iter().position(|h| *h == name) {
+                        b.extra[i] = Some(v);
+                    }
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
