@@ -15,7 +15,6 @@
 //! `ParentImage` from the last image seen for its parent pid.
 //! `xpc_connect`: `ServiceName`/`XpcServiceName` and `XpcServiceDomain`.
 
-use std::fs::File;
 use std::io::Read;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -50,7 +49,7 @@ pub fn read(
     ctx: &ReadCtx<'_>,
     sink: &dyn EventSink,
 ) -> Result<Counts, ReadError> {
-    let f = File::open(&input.path)?;
+    let f = input.open()?;
     Ok(read_from(f, &input.name, ctx, sink))
 }
 

@@ -14,7 +14,6 @@
 //! that reader, and `evtx_dump`-style JSON renderings by the JSON reader;
 //! both give the same events.
 
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::sync::Arc;
 
@@ -78,7 +77,7 @@ pub fn read(
     ctx: &ReadCtx<'_>,
     sink: &dyn EventSink,
 ) -> Result<Counts, ReadError> {
-    let f = File::open(&input.path)?;
+    let f = input.open()?;
     if is_journal_json(&input.head) {
         Ok(read_journal(f, &input.name, ctx, sink))
     } else {

@@ -132,7 +132,7 @@ pub fn read(
     ctx: &ReadCtx<'_>,
     sink: &dyn EventSink,
 ) -> Result<Counts, ReadError> {
-    let f = std::fs::File::open(&input.path)?;
+    let f = input.open()?;
     read_from(
         BufReader::with_capacity(256 * 1024, f),
         &input.name,

@@ -14,7 +14,6 @@ mod table;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::fs::File;
 use std::io::Read;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -75,7 +74,7 @@ pub fn read(
     ctx: &ReadCtx<'_>,
     sink: &dyn EventSink,
 ) -> Result<Counts, ReadError> {
-    let f = File::open(&input.path)?;
+    let f = input.open()?;
     Ok(if is_json(&input.head) {
         read_json(f, &input.name, ctx, sink)
     } else {
