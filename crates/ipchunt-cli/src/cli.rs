@@ -28,6 +28,36 @@ pub enum Command {
     /// Check or list Sigma rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// What the vendors' rules for a technique look for (Sigma, Elastic, Splunk), on one field taxonomy.
+    /// Example: ipchunt catalog --technique T1559 ../sigma/rules ../elastic/rules ../splunk/detections
+    Catalog(CatalogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// Rule corpora: Sigma YAML, Elastic detection-rules TOML, Splunk security_content YAML (files or folders).
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<PathBuf>,
+    /// The ATT&CK technique, e.g. T1559 (its sub-techniques are included).
+    #[arg(long, short = 't', value_name = "ID")]
+    pub technique: String,
+    /// Leave out the sub-techniques (T1559 alone, not T1559.001).
+    #[arg(long)]
+    pub no_subtechniques: bool,
+    /// Tell which of the rules could fire on these logs, and why the others could not.
+    /// Repeatable. Example: --against logs/ --against more/
+    #[arg(long, value_name = "PATH")]
+    pub against: Vec<PathBuf>,
+    /// table, jsonl or markdown.
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
+    pub format: CatalogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CatalogFormat {
+    Table,
+    Jsonl,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,5 +1,6 @@
 //! `ipchunt`: the command line over ipchunt's stages.
 
+mod catalog;
 mod cli;
 mod events;
 mod exit;
@@ -22,6 +23,7 @@ fn main() {
         Command::Events(args) => events::run(args),
         Command::Rules(RulesCommand::Check { paths }) => rules::check(&paths),
         Command::Rules(RulesCommand::List(args)) => rules::list(&args),
+        Command::Catalog(args) => catalog::run(args),
     };
     let code = match result {
         Ok(exit) => exit,
