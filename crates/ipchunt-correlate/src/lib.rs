@@ -60,10 +60,10 @@
 //!   with clocks a little apart) then still correlates; large disorder
 //!   gives windows that do not match the events' times.
 //! * An input lacking a `group-by` field takes no part in that
-//!   correlation (as SQL's `GROUP BY` drops nothing but a Sigma backend's
-//!   `stats ... by` does); one lacking the condition's `field`
-//!   (`value_count` and the metrics, which read a number) neither.
-//!   Both are counted.
+//!   correlation (as a `stats count by field` query drops events without
+//!   the field); nor does one lacking the condition's `field` (for
+//!   `value_count`, every field listed; for the metrics, the first field,
+//!   which must hold a number). Both are counted.
 //!
 //! # Extensions `rsigma-parser` reads
 //!
