@@ -262,9 +262,20 @@ impl Taxonomy {
     /// Resolves a name a source of that scope writes: its vendor alias, else
     /// a canonical name, else kept as written. Fallback aliases resolve too;
     /// use [`Taxonomy::resolve_for`] to tell them apart.
+    ///
+    /// Spaces are dropped from names that hold them (Windows Defender's
+    /// `Source Name`, `Threat Name`...), as Sigma rules write those fields
+    /// (`SourceName`, `ThreatName`).
     pub fn resolve_source(&self, scope: &str, name: &str) -> FieldKey {
         if let Some((id, _)) = self.resolve_for(scope, name) {
             return FieldKey::Known(id);
+        }
+        if name.contains(' ') {
+            let joined: String = name.chars().filter(|c| *c != ' ').collect();
+            return match self.canonical.get(joined.as_str()) {
+                Some(id) => FieldKey::Known(*id),
+                None => FieldKey::Other(joined.into()),
+            };
         }
         match self.canonical.get(name) {
             Some(id) => FieldKey::Known(*id),
@@ -333,6 +344,10 @@ mod tests {
         assert_eq!(
             t.resolve("NoSuchField"),
             FieldKey::Other("NoSuchField".into())
+        );
+        assert_eq!(
+            t.resolve_source("security", "Source Name"),
+            FieldKey::Other("SourceName".into())
         );
         let cmd = t.id("CommandLine").unwrap();
         assert_eq!(t.resolve_source("cim", "process"), FieldKey::Known(cmd));
