@@ -172,8 +172,11 @@ impl CorrState {
                     return Fed::default();
                 }
                 w.push(t, part, val);
+                if t <= g.quiet_until {
+                    return Fed::default();
+                }
                 match w.value(plan.kind, &mut s.nums) {
-                    Some(v) if plan.cond.holds(v) && t > g.quiet_until => (v, w.events()),
+                    Some(v) if plan.cond.holds(v) => (v, w.events()),
                     _ => return Fed::default(),
                 }
             }
