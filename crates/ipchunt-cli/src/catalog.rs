@@ -38,7 +38,10 @@ pub fn run(args: CatalogArgs) -> Result<Exit> {
     let tax = Taxonomy::builtin();
     for p in &args.sources {
         if !p.exists() {
-            eprintln!("ipchunt: usage error: rule source {} does not exist", p.display());
+            eprintln!(
+                "ipchunt: usage error: rule source {} does not exist",
+                p.display()
+            );
             return Ok(Exit::Usage);
         }
     }

@@ -52,9 +52,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         for_correlation: correlations.needed(engine.rules().len()),
         correlation_inputs: Mutex::new(Vec::new()),
         counters: Counters::default(),
-        bad: BadReporter {
-            out: Mutex::new(bad_out),
-        },
+        bad: BadReporter::new(bad_out),
         progress: &progress,
     };
     let opts = IngestOptions {

@@ -29,14 +29,25 @@ pub struct Counters {
     pub bad_records: AtomicU64,
 }
 
-/// Reports bad records: to a file given with --bad-log, else to standard error.
+/// Bad-input lines shown on standard error before the rest are only counted.
+pub const BAD_SHOWN: u64 = 20;
+
+/// Reports bad records: all of them to a file given with --bad-log, else
+/// the first [`BAD_SHOWN`] to standard error and a count of the rest.
 pub struct BadReporter {
     pub out: Mutex<Option<Box<dyn Write + Send>>>,
+    pub shown: AtomicU64,
 }
 
 impl BadReporter {
+    pub fn new(out: Option<Box<dyn Write + Send>>) -> Self {
+        BadReporter {
+            out: Mutex::new(out),
+            shown: AtomicU64::new(0),
+        }
+    }
+
     pub fn report(&self, bad: &BadRecord, progress: &Progress) {
-        let line = format!("ipchunt: bad input: {bad}");
         if let Ok(mut guard) = self.out.lock()
             && let Some(w) = guard.as_mut()
         {
@@ -44,7 +55,14 @@ impl BadReporter {
             let _ = writeln!(w, "{bad}");
             return;
         }
-        progress.println(&line);
+        let n = self.shown.fetch_add(1, Ordering::Relaxed);
+        if n < BAD_SHOWN {
+            progress.println(&format!("ipchunt: bad input: {bad}"));
+        } else if n == BAD_SHOWN {
+            progress.println(
+                "ipchunt: more bad input follows; it is counted in the summary (--bad-log FILE keeps every line)",
+            );
+        }
     }
 }
 

@@ -96,7 +96,9 @@ impl RunSummary {
             (Some(log), _) => {
                 let _ = writeln!(s, " (details in {log})");
             }
-            (None, _) => s.push_str(" (each was reported above)\n"),
+            (None, _) => {
+                s.push_str(" (reported on standard error; --bad-log FILE keeps every one)\n")
+            }
         }
         let _ = writeln!(
             s,
