@@ -5,68 +5,24 @@ mod common;
 
 use common::*;
 
-/// The specification's closing example, whole: failed logins followed by a
-/// successful login, one correlation on another.
-const BRUTE_FORCE: &str = r#"
-title: Correlation - Multiple Failed Logins Followed by Successful Login
-id: b180ead8-d58f-40b2-ae54-c8940995b9b6
-status: experimental
-correlation:
-    type: temporal_ordered
-    rules:
-        - multiple_failed_login
-        - successful_login
-    group-by:
-        - User
-    timespan: 10m
-level: high
----
-title: Multiple failed logons
-id: a8418a5a-5fc4-46b5-b23b-6c73beb19d41
-name: multiple_failed_login
-correlation:
-    type: event_count
-    rules:
-        - failed_login
-    group-by:
-        - User
-    timespan: 10m
-    condition:
-        gte: 10
----
-title: Single failed login
-id: 53ba33fd-3a50-4468-a5ef-c583635cfa92
-name: failed_login
-logsource:
-    product: windows
-    service: security
-detection:
-    selection:
-        EventID:
-            - 529
-            - 4625
-    condition: selection
----
-title: Successful login
-id: 4d0a2c83-c62c-4ed4-b475-c7e23a9269b8
-name: successful_login
-logsource:
-    product: windows
-    service: security
-detection:
-    selection:
-        EventID:
-            - 528
-            - 4624
-    condition: selection
-"#;
+/// The specification's closing example, whole: failed logins followed by
+/// a successful login, one correlation on another.
+fn brute_force() -> Option<String> {
+    spec_text_block(
+        "Failed Logins Followed by Successful Login",
+        "multiple_failed_login",
+    )
+}
 
 const OUTER: &str = "Correlation - Multiple Failed Logins Followed by Successful Login";
 const INNER: &str = "Multiple failed logons";
 
 #[test]
 fn failed_logins_then_success_chain() {
-    let mut s = load(BRUTE_FORCE, &[]);
+    let Some(yaml) = brute_force() else {
+        return;
+    };
+    let mut s = load(&yaml, &[]);
     assert!(s.errors.is_empty(), "{:?}", s.errors);
     let (outer, inner) = (s.corr_index(OUTER), s.corr_index(INNER));
     let mut needed = vec![s.rule("failed_login"), s.rule("successful_login")];
@@ -105,7 +61,10 @@ fn failed_logins_then_success_chain() {
 
 #[test]
 fn nine_failures_then_success_is_not_enough() {
-    let mut s = load(BRUTE_FORCE, &[]);
+    let Some(yaml) = brute_force() else {
+        return;
+    };
+    let mut s = load(&yaml, &[]);
     let bob = [("User", "bob")];
     for i in 0..9 {
         assert!(s.feed("failed_login", &ev(i, &bob)).is_empty());
@@ -116,7 +75,10 @@ fn nine_failures_then_success_is_not_enough() {
 
 #[test]
 fn generate_true_keeps_the_base_rules_reporting() {
-    let yaml = BRUTE_FORCE.replacen("level: high", "level: high\ngenerate: true", 1);
+    let Some(yaml) = brute_force() else {
+        return;
+    };
+    let yaml = yaml.replacen("level: high", "level: high\ngenerate: true", 1);
     let s = load(&yaml, &[]);
     let outer = s.corr_index(OUTER);
     assert!(s.corr.generates(outer));
@@ -169,49 +131,20 @@ correlation:
     assert_eq!(parents[0].info.events.len(), 2);
 }
 
-const ALIASES: &str = r#"
-title: Internal error
-name: internal_error
-logsource:
-    category: webserver
-detection:
-    selection:
-        http.response.status_code: 500
-    condition: selection
----
-title: New network connection
-name: new_network_connection
-logsource:
-    category: network
-detection:
-    selection:
-        event.category: network
-        event.type: connection
-        event.outcome: success
-    condition: selection
----
-title: Error then connection
-correlation:
-    type: temporal
-    rules:
-        - internal_error
-        - new_network_connection
-    group-by:
-        - internal_ip
-        - remote_ip
-    timespan: 10s
-    aliases:
-        internal_ip:
-            internal_error: destination.ip
-            new_network_connection: source.ip
-        remote_ip:
-            internal_error: source.ip
-            new_network_connection: destination.ip
-"#;
+/// The specification's field name aliases example (its two detection
+/// rules stand in as base rules).
+fn aliases() -> Option<String> {
+    spec_text_block("Field Name Aliases Example", "aliases:")
+}
+
+const ALIAS_RULES: [&str; 2] = ["internal_error", "new_network_connection"];
 
 #[test]
 fn aliases_spec_example_groups_across_field_names() {
-    let mut s = load(ALIASES, &[]);
+    let Some(yaml) = aliases() else {
+        return;
+    };
+    let mut s = load(&yaml, &ALIAS_RULES);
     assert!(s.errors.is_empty(), "{:?}", s.errors);
     let err = ev(
         0,
@@ -234,7 +167,7 @@ fn aliases_spec_example_groups_across_field_names() {
     assert_eq!(group(&hits[0], "remote_ip"), "203.0.113.9");
     assert_eq!(hits[0].info.events.len(), 2);
     // Past the 10 s window: nothing.
-    let mut s = load(ALIASES, &[]);
+    let mut s = load(&yaml, &ALIAS_RULES);
     s.feed("internal_error", &err);
     let late = ev(
         11,
@@ -245,11 +178,14 @@ fn aliases_spec_example_groups_across_field_names() {
 
 #[test]
 fn an_alias_naming_a_foreign_rule_is_rejected() {
-    let yaml = ALIASES.replace(
+    let Some(yaml) = aliases() else {
+        return;
+    };
+    let yaml = yaml.replace(
         "            new_network_connection: source.ip",
         "            some_other_rule: source.ip",
     );
-    let s = load(&yaml, &[]);
+    let s = load(&yaml, &ALIAS_RULES);
     assert_eq!(s.errors.len(), 1);
     let msg = s.errors[0].to_string();
     assert!(

@@ -21,9 +21,9 @@ fn logon(user: &str, ip: &str) -> Vec<(&'static str, String)> {
         ("IpAddress", ip.into()),
         ("LogonType", "3".into()),
         ("ProcessName", "-".into()),
-        ("LogonProcessName", "NtLmSsp".into()),
-        ("WorkstationName", "z4lSo9BMWdcPLfLb".into()),
-        ("Computer", "DESKTOP-M5SN04R".into()),
+        ("LogonProcessName", "User32".into()),
+        ("WorkstationName", "KIOSK12".into()),
+        ("Computer", "WS-FINANCE-07".into()),
     ]
 }
 
@@ -43,14 +43,11 @@ fn pw_guessing_counts_failures_per_account_and_source() {
     assert_eq!(s.corr.needed_rules(), vec![s.rule("incorrect_password")]);
     let r = "incorrect_password";
     for i in 0..4 {
-        assert_eq!(
-            feed(&mut s, r, i * 30, "Administrator", "192.168.198.149"),
-            0
-        );
+        assert_eq!(feed(&mut s, r, i * 30, "Administrator", "10.40.1.23"), 0);
     }
     // Another source address is another group.
-    assert_eq!(feed(&mut s, r, 130, "Administrator", "192.168.198.150"), 0);
-    assert_eq!(feed(&mut s, r, 140, "Administrator", "192.168.198.149"), 1);
+    assert_eq!(feed(&mut s, r, 130, "Administrator", "10.40.1.24"), 0);
+    assert_eq!(feed(&mut s, r, 140, "Administrator", "10.40.1.23"), 1);
 }
 
 #[test]
@@ -87,7 +84,7 @@ fn pw_spray_groups_by_source_and_computer() {
         s.feed(r, &ev(300, &f))
     };
     assert_eq!(hits.len(), 1);
-    assert_eq!(group(&hits[0], "Computer"), "DESKTOP-M5SN04R");
+    assert_eq!(group(&hits[0], "Computer"), "WS-FINANCE-07");
     assert_eq!(group(&hits[0], "IpAddress"), "10.2.2.2");
     assert_eq!(hits[0].info.value, 5.0);
 }

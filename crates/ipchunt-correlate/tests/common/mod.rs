@@ -132,3 +132,31 @@ pub fn spec_example(name: &str) -> Option<String> {
         .join(name);
     Some(std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
 }
+
+/// A fenced YAML block of the correlation specification's text: the
+/// first one after a heading containing `heading` that contains `needle`.
+pub fn spec_text_block(heading: &str, needle: &str) -> Option<String> {
+    let p = shared()?
+        .join("corpus/sigma-specification/specification/sigma-correlation-rules-specification.md");
+    let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let start = text
+        .lines()
+        .position(|l| l.starts_with('#') && l.contains(heading))
+        .unwrap_or_else(|| panic!("no heading {heading:?} in {}", p.display()));
+    let mut block: Option<Vec<&str>> = None;
+    for line in text.lines().skip(start) {
+        match (&mut block, line.trim_start()) {
+            (None, l) if l.starts_with("```y") => block = Some(Vec::new()),
+            (Some(b), l) if l.starts_with("```") => {
+                let yaml = b.join("\n");
+                if yaml.contains(needle) {
+                    return Some(yaml);
+                }
+                block = None;
+            }
+            (Some(b), _) => b.push(line),
+            (None, _) => {}
+        }
+    }
+    panic!("no YAML block with {needle:?} after {heading:?}");
+}
