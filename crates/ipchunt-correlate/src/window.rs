@@ -138,17 +138,22 @@ impl CountWindow {
 
 /// The `p`-th percentile (0..=100) of `values`, interpolating linearly
 /// between the closest ranks (the median of an even count is the mean of
-/// the middle two). Sorts `values`.
+/// the middle two). Reorders `values`; linear in their number.
 pub(crate) fn percentile(values: &mut [f64], p: f64) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    values.sort_by(f64::total_cmp);
     let rank = p.clamp(0.0, 100.0) / 100.0 * (values.len() - 1) as f64;
     let lo = rank.floor() as usize;
-    let hi = rank.ceil() as usize;
-    let (a, b) = (values[lo], values[hi.min(values.len() - 1)]);
-    Some(a + (b - a) * (rank - lo as f64))
+    let (_, a, above) = values.select_nth_unstable_by(lo, f64::total_cmp);
+    let a = *a;
+    let frac = rank - lo as f64;
+    if frac == 0.0 {
+        return Some(a);
+    }
+    // The next rank is the least value above the selected one.
+    let b = above.iter().copied().min_by(f64::total_cmp).unwrap_or(a);
+    Some(a + (b - a) * frac)
 }
 
 /// For temporal correlations: per referenced rule, its latest sighting
@@ -279,5 +284,9 @@ mod tests {
         assert_eq!(percentile(&mut [1.0, 2.0, 3.0, 4.0, 5.0], 0.0), Some(1.0));
         assert_eq!(percentile(&mut [1.0, 2.0, 3.0, 4.0, 5.0], 100.0), Some(5.0));
         assert_eq!(percentile(&mut [10.0, 20.0], 90.0), Some(19.0));
+        assert_eq!(percentile(&mut [5.0, 1.0, 4.0, 2.0, 3.0], 25.0), Some(2.0));
+        assert_eq!(percentile(&mut [7.0, 7.0, 1.0], 75.0), Some(7.0));
+        let mut many: Vec<f64> = (0..101).rev().map(f64::from).collect();
+        assert_eq!(percentile(&mut many, 37.5), Some(37.5));
     }
 }
