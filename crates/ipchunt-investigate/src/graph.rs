@@ -111,69 +111,89 @@ pub fn image_name(image: &str) -> String {
     normalize::path(&joined)
 }
 
-fn process_node(p: &ProcessRef, stand_in: &str) -> Node {
-    let label = p.image.clone().unwrap_or_else(|| stand_in.to_owned());
-    let baseline_name = match &p.image {
-        Some(i) => image_name(i),
-        None => stand_in.to_owned(),
-    };
-    let id = format!(
-        "proc:{}|{}|{}",
-        label.to_ascii_lowercase(),
-        p.user.as_deref().unwrap_or("").to_ascii_lowercase(),
-        p.integrity.as_deref().unwrap_or("").to_ascii_lowercase()
-    );
-    Node {
-        id,
-        kind: "process".into(),
-        label,
-        user: p.user.clone(),
-        integrity: p.integrity.clone(),
-        baseline_name,
+/// One end of an edge, borrowed from the event; its [`Node`] is built only
+/// when the graph first sees it.
+#[derive(Clone, Copy)]
+enum End<'a> {
+    Proc(&'a ProcessRef, &'static str),
+    Ep(&'a Endpoint),
+}
+
+impl End<'_> {
+    fn id(&self) -> String {
+        match self {
+            End::Proc(p, stand_in) => {
+                let image = p.image.as_deref().unwrap_or(stand_in);
+                let mut id = String::with_capacity(image.len() + 32);
+                id.push_str("proc:");
+                for part in [Some(image), p.user.as_deref(), p.integrity.as_deref()] {
+                    id.extend(part.unwrap_or("").chars().map(|c| c.to_ascii_lowercase()));
+                    id.push('|');
+                }
+                id.pop();
+                id
+            }
+            End::Ep(e) => format!("ep:{}", e.key()),
+        }
+    }
+
+    fn node(&self, id: String) -> Node {
+        match self {
+            End::Proc(p, stand_in) => Node {
+                id,
+                kind: "process".into(),
+                label: p.image.clone().unwrap_or_else(|| (*stand_in).to_owned()),
+                user: p.user.clone(),
+                integrity: p.integrity.clone(),
+                baseline_name: match &p.image {
+                    Some(i) => image_name(i),
+                    None => (*stand_in).to_owned(),
+                },
+            },
+            End::Ep(e) => Node {
+                id,
+                kind: e.kind.as_str().into(),
+                label: match &e.label {
+                    Some(l) => format!("{l} {}", e.name),
+                    None => e.name.clone(),
+                },
+                user: None,
+                integrity: None,
+                baseline_name: e.key(),
+            },
+        }
     }
 }
 
-fn endpoint_node(e: &Endpoint) -> Node {
-    let label = match &e.label {
-        Some(l) => format!("{l} {}", e.name),
-        None => e.name.clone(),
+fn ends(e: &IpcEvent) -> Vec<(End<'_>, EdgeKind, End<'_>)> {
+    let stand_in = match e.kind {
+        IpcKind::IpcShare => "(remote client)",
+        _ => "(unknown process)",
     };
-    Node {
-        id: format!("ep:{}", e.key()),
-        kind: e.kind.as_str().into(),
-        label,
-        user: None,
-        integrity: None,
-        baseline_name: e.key(),
+    let actor = End::Proc(&e.actor, stand_in);
+    let peer = e.peer.as_ref().map(|p| End::Proc(p, "(unknown process)"));
+    let ep = End::Ep(&e.endpoint);
+    match (e.kind, peer) {
+        (IpcKind::PipeCreated, _) => vec![(actor, EdgeKind::Create, ep)],
+        (IpcKind::ProcessAccess, Some(peer)) => vec![(actor, EdgeKind::Access, peer)],
+        (IpcKind::Spawn, Some(peer)) => vec![(actor, EdgeKind::Spawn, peer)],
+        (IpcKind::ComLaunch, Some(peer)) => {
+            vec![(actor, EdgeKind::Spawn, peer), (peer, EdgeKind::Create, ep)]
+        }
+        (IpcKind::ComChild | IpcKind::DdeChild, Some(peer)) => vec![
+            (actor, EdgeKind::Create, ep),
+            (actor, EdgeKind::Spawn, peer),
+        ],
+        _ => vec![(actor, EdgeKind::Connect, ep)],
     }
 }
 
 /// The edges one IPC event stands for.
 pub fn edges_of(e: &IpcEvent) -> Vec<(Node, EdgeKind, Node)> {
-    let stand_in = match e.kind {
-        IpcKind::IpcShare => "(remote client)",
-        _ => "(unknown process)",
-    };
-    let actor = process_node(&e.actor, stand_in);
-    let peer = e
-        .peer
-        .as_ref()
-        .map(|p| process_node(p, "(unknown process)"));
-    let ep = endpoint_node(&e.endpoint);
-    match (e.kind, peer) {
-        (IpcKind::PipeCreated, _) => vec![(actor, EdgeKind::Create, ep)],
-        (IpcKind::ProcessAccess, Some(peer)) => vec![(actor, EdgeKind::Access, peer)],
-        (IpcKind::Spawn, Some(peer)) => vec![(actor, EdgeKind::Spawn, peer)],
-        (IpcKind::ComLaunch, Some(peer)) => vec![
-            (actor, EdgeKind::Spawn, peer.clone()),
-            (peer, EdgeKind::Create, ep),
-        ],
-        (IpcKind::ComChild | IpcKind::DdeChild, Some(peer)) => vec![
-            (actor.clone(), EdgeKind::Create, ep),
-            (actor, EdgeKind::Spawn, peer),
-        ],
-        _ => vec![(actor, EdgeKind::Connect, ep)],
-    }
+    ends(e)
+        .into_iter()
+        .map(|(a, k, b)| (a.node(a.id()), k, b.node(b.id())))
+        .collect()
 }
 
 #[derive(Debug)]
@@ -206,25 +226,37 @@ impl GraphBuilder {
     }
 
     pub fn add(&mut self, e: &IpcEvent) {
-        for (from, kind, to) in edges_of(e) {
-            let id = (from.id.clone(), kind, to.id.clone());
-            if !self.edges.contains_key(&id) && self.edges.len() >= self.max_edges {
-                self.dropped += 1;
-                continue;
-            }
-            let key = EdgeKey {
-                src: from.baseline_name.clone(),
-                kind,
-                dst: to.baseline_name.clone(),
+        for (from, kind, to) in ends(e) {
+            let id = (from.id(), kind, to.id());
+            let acc = match self.edges.get_mut(&id) {
+                Some(acc) => acc,
+                None => {
+                    if self.edges.len() >= self.max_edges {
+                        self.dropped += 1;
+                        continue;
+                    }
+                    let src = self
+                        .nodes
+                        .entry(id.0.clone())
+                        .or_insert_with(|| from.node(id.0.clone()))
+                        .baseline_name
+                        .clone();
+                    let dst = self
+                        .nodes
+                        .entry(id.2.clone())
+                        .or_insert_with(|| to.node(id.2.clone()))
+                        .baseline_name
+                        .clone();
+                    self.edges.entry(id).or_insert_with(|| Acc {
+                        count: 0,
+                        first: None,
+                        last: None,
+                        hosts: BTreeSet::new(),
+                        kinds: BTreeSet::new(),
+                        key: EdgeKey { src, kind, dst },
+                    })
+                }
             };
-            let acc = self.edges.entry(id).or_insert_with(|| Acc {
-                count: 0,
-                first: None,
-                last: None,
-                hosts: BTreeSet::new(),
-                kinds: BTreeSet::new(),
-                key,
-            });
             acc.count += 1;
             if let Some(t) = e.time {
                 acc.first = Some(acc.first.map_or(t, |f| f.min(t)));
@@ -234,8 +266,6 @@ impl GraphBuilder {
                 acc.hosts.insert(e.host.clone());
             }
             acc.kinds.insert(e.kind);
-            self.nodes.entry(from.id.clone()).or_insert(from);
-            self.nodes.entry(to.id.clone()).or_insert(to);
         }
     }
 

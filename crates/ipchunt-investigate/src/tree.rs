@@ -167,12 +167,18 @@ impl ProcessTree {
             return self.nodes.get(k);
         }
         let list = self.by_pid.get(&(host.to_owned(), p.pid?))?;
+        // A process started after `at` cannot be the one the event names.
         let cands = match at {
             Some(t) => &list[..list.partition_point(|(s, _)| s.is_none_or(|s| s <= t))],
             None => &list[..],
         };
-        let (_, k) = cands.last().or_else(|| list.first())?;
-        self.nodes.get(k)
+        let (_, k) = cands.last()?;
+        let node = self.nodes.get(k)?;
+        // Different GUIDs are different processes, whatever the pid says.
+        match (&p.guid, &node.process.guid) {
+            (Some(a), Some(b)) if norm_guid(a) != norm_guid(b) => None,
+            _ => Some(node),
+        }
     }
 
     /// The parent of a process, when its creation was read.

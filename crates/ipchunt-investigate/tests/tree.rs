@@ -199,3 +199,35 @@ fn process_creations_are_classified() {
     assert_eq!(share.endpoint.name, "\\epmapper");
     assert_eq!(share.remote.as_deref(), Some("10.0.0.5"));
 }
+
+#[test]
+fn a_pid_never_names_a_later_process_or_another_guid() {
+    let events = vec![proc_create(
+        "H",
+        "2024-05-01T11:00:00Z",
+        (
+            "C:\\late.exe",
+            "{00000000-0000-0000-0000-0000000000e1}",
+            "900",
+            "",
+        ),
+        ("C:\\p.exe", "", "1", ""),
+        "u",
+        "Medium",
+    )];
+    let inv = investigation(&events);
+    let by_pid = ProcessRef {
+        pid: Some(900),
+        ..ProcessRef::default()
+    };
+    let before = Some("2024-05-01T10:00:00Z".parse().unwrap());
+    let after = Some("2024-05-01T12:00:00Z".parse().unwrap());
+    assert!(inv.tree().find("H", &by_pid, before).is_none());
+    assert!(inv.tree().find("H", &by_pid, after).is_some());
+    let other_guid = ProcessRef {
+        pid: Some(900),
+        guid: Some("{00000000-0000-0000-0000-0000000000e2}".into()),
+        ..ProcessRef::default()
+    };
+    assert!(inv.tree().find("H", &other_guid, after).is_none());
+}
