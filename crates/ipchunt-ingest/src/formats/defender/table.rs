@@ -240,6 +240,11 @@ impl<'t> Mapper<'t> {
             c("InitiatingProcessAccountName"),
         );
         let target = join_path(c("FolderPath").as_deref(), c("FileName").as_deref());
+        let add = if table == Table::Events {
+            additional(cols)
+        } else {
+            None
+        };
         match table {
             Table::Process => {
                 put(&mut f, "Image", target);
@@ -336,15 +341,17 @@ impl<'t> Mapper<'t> {
                         put(&mut f, "TargetFilename", target);
                     }
                     Table::Events | Table::Process => {
-                        if action == "NamedPipeEvent" {
-                            pipe_fields(&mut f, tax, cols);
+                        if action == "NamedPipeEvent"
+                            && let Some(add) = &add
+                        {
+                            pipe_fields(&mut f, tax, add);
                         }
                     }
                 }
             }
         }
-        if table == Table::Events {
-            unpack_additional(&mut f, &mut self.names, cols);
+        if let Some(add) = &add {
+            unpack_additional(&mut f, &mut self.names, add);
         }
         for (k, v) in cols {
             let value = match v {
@@ -373,8 +380,7 @@ fn additional(cols: &[(&str, &J)]) -> Option<serde_json::Map<String, J>> {
 }
 
 /// `NamedPipeEvent`: the pipe (Sysmon's spelling), its creation or opening.
-fn pipe_fields(f: &mut Fill, tax: &Taxonomy, cols: &[(&str, &J)]) {
-    let Some(add) = additional(cols) else { return };
+fn pipe_fields(f: &mut Fill, tax: &Taxonomy, add: &serde_json::Map<String, J>) {
     if let Some(name) = add.get("PipeName").and_then(J::as_str) {
         f.put(tax.resolve("PipeName"), Value::str(pipe_name(name)));
     }
@@ -392,9 +398,8 @@ fn pipe_fields(f: &mut Fill, tax: &Taxonomy, cols: &[(&str, &J)]) {
 }
 
 /// Every key of `AdditionalFields` as a field of its own.
-fn unpack_additional(f: &mut Fill, names: &mut FieldNames<'_>, cols: &[(&str, &J)]) {
-    let Some(add) = additional(cols) else { return };
-    for (k, v) in &add {
+fn unpack_additional(f: &mut Fill, names: &mut FieldNames<'_>, add: &serde_json::Map<String, J>) {
+    for (k, v) in add {
         let value = match v {
             J::Null => continue,
             J::Object(_) | J::Array(_) => Value::str(v.to_string()),
