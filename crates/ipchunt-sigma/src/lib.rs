@@ -24,6 +24,7 @@ mod literal;
 mod modifiers;
 mod pred;
 mod ruleset;
+mod trie;
 
 use std::sync::Arc;
 

@@ -1,15 +1,18 @@
-//! Field scanners: the literal values of all rules on one field found by
-//! one Aho-Corasick automaton (two: case-insensitive and `cased`), then
-//! checked for position (equals, prefix, suffix, contains) or handed to a
-//! wildcard pattern's regex.
+//! Field scanners: the literal values of all rules on one field, found
+//! together. Case-insensitive values that must start the text (startswith,
+//! equals) sit in a forward trie, those that must end it (endswith) in a
+//! backward trie, those found anywhere (contains, and the literal part of
+//! wildcard values) in one Aho-Corasick automaton; `cased` values share one
+//! automaton whose hits are checked for position.
 
 use ahash::AHashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use ipchunt_core::ValueRef;
 
 use crate::pred::{Pos, Pred, PredId, Target, Test, fold};
+use crate::trie::Trie;
 
-/// What a pattern hit means for one predicate.
+/// What a needle hit means for one predicate.
 #[derive(Debug, Clone, Copy)]
 struct Hit {
     pred: PredId,
@@ -24,20 +27,21 @@ struct Automaton {
     hits: Vec<Vec<Hit>>,
 }
 
+/// Needles for one automaton, deduplicated.
 #[derive(Default)]
-struct Builder {
-    needles: Vec<String>,
+struct Needles {
+    list: Vec<String>,
     index: AHashMap<String, usize>,
     hits: Vec<Vec<Hit>>,
 }
 
-impl Builder {
+impl Needles {
     fn add(&mut self, needle: &str, hit: Hit) {
         let i = match self.index.get(needle) {
             Some(i) => *i,
             None => {
-                let i = self.needles.len();
-                self.needles.push(needle.to_owned());
+                let i = self.list.len();
+                self.list.push(needle.to_owned());
                 self.index.insert(needle.to_owned(), i);
                 self.hits.push(Vec::new());
                 i
@@ -46,19 +50,25 @@ impl Builder {
         self.hits[i].push(hit);
     }
 
-    fn build(self, insensitive: bool) -> Option<Automaton> {
-        if self.needles.is_empty() {
+    /// Builds the automaton; on failure the predicates go to `fallback`.
+    fn build(self, insensitive: bool, fallback: &mut Vec<PredId>) -> Option<Automaton> {
+        if self.list.is_empty() {
             return None;
         }
-        let ac = AhoCorasickBuilder::new()
+        let built = AhoCorasickBuilder::new()
             .ascii_case_insensitive(insensitive)
             .match_kind(MatchKind::Standard)
-            .build(&self.needles)
-            .ok()?;
-        Some(Automaton {
-            ac,
-            hits: self.hits,
-        })
+            .build(&self.list);
+        match built {
+            Ok(ac) => Some(Automaton {
+                ac,
+                hits: self.hits,
+            }),
+            Err(_) => {
+                fallback.extend(self.hits.iter().flatten().map(|h| h.pred));
+                None
+            }
+        }
     }
 }
 
@@ -67,7 +77,11 @@ impl Builder {
 #[derive(Debug)]
 pub(crate) struct FieldScanner {
     pub field: Target,
-    folded: Option<Automaton>,
+    starts: Trie,
+    ends: Trie,
+    /// Payloads of the tries.
+    anchored: Vec<Hit>,
+    contains: Option<Automaton>,
     cased: Option<Automaton>,
     /// Predicates whose automaton could not be built, tested one by one.
     fallback: Vec<PredId>,
@@ -82,8 +96,11 @@ pub(crate) trait Sink {
 impl FieldScanner {
     /// Builds the scanner of `field` over the given scanned predicates.
     pub(crate) fn build(field: Target, preds: &[(PredId, &Pred)]) -> FieldScanner {
-        let mut folded = Builder::default();
-        let mut cased = Builder::default();
+        let mut starts = Trie::new(false);
+        let mut ends = Trie::new(true);
+        let mut anchored = Vec::new();
+        let mut contains = Needles::default();
+        let mut cased = Needles::default();
         for (id, p) in preds {
             let (needle, pos, is_cased, verify) = match &p.test {
                 Test::Literal { needle, pos, cased } => (needle, *pos, *cased, false),
@@ -98,26 +115,28 @@ impl FieldScanner {
                 pos,
                 verify,
             };
-            if is_cased {
-                cased.add(needle, hit);
-            } else {
-                folded.add(needle, hit);
+            match (is_cased, pos) {
+                (true, _) => cased.add(needle, hit),
+                (false, Pos::Contains) => contains.add(needle, hit),
+                (false, Pos::Exact | Pos::Prefix) => {
+                    starts.add(needle.as_bytes(), anchored.len() as u32);
+                    anchored.push(hit);
+                }
+                (false, Pos::Suffix) => {
+                    ends.add(needle.as_bytes(), anchored.len() as u32);
+                    anchored.push(hit);
+                }
             }
         }
         let mut fallback = Vec::new();
-        let mut finish = |b: Builder, insensitive: bool| {
-            let ids: Vec<PredId> = b.hits.iter().flatten().map(|h| h.pred).collect();
-            let a = b.build(insensitive);
-            if a.is_none() {
-                fallback.extend(ids);
-            }
-            a
-        };
-        let folded = finish(folded, true);
-        let cased = finish(cased, false);
+        let contains = contains.build(true, &mut fallback);
+        let cased = cased.build(false, &mut fallback);
         FieldScanner {
             field,
-            folded,
+            starts,
+            ends,
+            anchored,
+            contains,
             cased,
             fallback,
         }
@@ -142,12 +161,28 @@ impl FieldScanner {
         if let Some(a) = &self.cased {
             run(a, &text, &text, preds, sink);
         }
-        if let Some(a) = &self.folded {
-            if text.is_ascii() {
-                run(a, &text, &text, preds, sink);
-            } else {
-                run(a, &fold(&text), &text, preds, sink);
+        let folded;
+        let (hay, ascii) = if text.is_ascii() {
+            (&*text, true)
+        } else {
+            folded = fold(&text);
+            (&*folded, false)
+        };
+        let len = hay.len();
+        let mut anchored = |payload: u32, depth: usize| {
+            let h = self.anchored[payload as usize];
+            if (h.pos != Pos::Exact || depth == len) && !sink.is_set(h.pred) {
+                sink.set(h.pred);
             }
+        };
+        if !self.starts.is_empty() {
+            self.starts.walk(hay.as_bytes(), ascii, &mut anchored);
+        }
+        if !self.ends.is_empty() {
+            self.ends.walk(hay.as_bytes(), ascii, &mut anchored);
+        }
+        if let Some(a) = &self.contains {
+            run(a, hay, &text, preds, sink);
         }
     }
 }
