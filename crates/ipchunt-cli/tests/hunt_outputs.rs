@@ -1,0 +1,208 @@
+//! `ipchunt hunt` on the shipped examples, in each output format.
+
+mod common;
+
+use common::{ipchunt, jsonl, stderr, stdout};
+
+#[test]
+fn jsonl_lines_carry_the_documented_fields() {
+    let o = ipchunt()
+        .args(["hunt", "examples", "--format", "jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "detections found: {}", stderr(&o));
+    let dets = jsonl(&o);
+    assert!(dets.len() >= 8, "{} detections", dets.len());
+    for d in &dets {
+        for key in [
+            "id",
+            "title",
+            "level",
+            "tags",
+            "techniques",
+            "references",
+            "file",
+        ] {
+            assert!(!d["rule"][key].is_null(), "rule.{key} missing in {d}");
+        }
+        assert!(
+            d["provenance"]["file"]
+                .as_str()
+                .unwrap()
+                .starts_with("examples")
+        );
+        assert!(d["provenance"]["locator"].is_string());
+        assert!(d["event"].is_object() && !d["event"].as_object().unwrap().is_empty());
+        assert!(d["timestamp"].is_string());
+        assert!(d["matched"].is_object());
+    }
+    let has = |tech: &str| {
+        dets.iter().any(|d| {
+            d["rule"]["techniques"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t == tech)
+        })
+    };
+    assert!(has("T1559.002"), "the DDE scenario fires");
+    assert!(has("T1021.003"), "the DCOM scenario fires");
+    assert!(
+        dets.iter().any(|d| d["rule"]["kind"] == "correlation"
+            && d["correlation"]["events"].as_array().unwrap().len() >= 2),
+        "the DCOM lateral movement is found as a correlation"
+    );
+    assert!(
+        dets.iter().any(|d| d["matched"].get("PipeName").is_some()),
+        "the named pipe scenario fires"
+    );
+    // Detections come out in time order.
+    let times: Vec<jiff::Timestamp> = dets
+        .iter()
+        .map(|d| d["timestamp"].as_str().unwrap().parse().unwrap())
+        .collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted);
+    let err = stderr(&o);
+    assert!(err.contains("ipchunt summary"), "{err}");
+    assert!(
+        err.contains("by technique:") && err.contains("by host:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn table_fits_120_columns_without_colour_in_a_pipe() {
+    let o = ipchunt()
+        .args(["hunt", "examples", "--format", "table"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.starts_with("TIME (UTC)"), "{out}");
+    assert!(!out.contains('\x1b'), "no colour when not on a terminal");
+    for line in out.lines() {
+        assert!(line.chars().count() <= 120, "too wide: {line}");
+    }
+    assert!(out.contains("pipe=\\MSSE-"), "{out}");
+}
+
+#[test]
+fn csv_is_timesketch_ready() {
+    let o = ipchunt()
+        .args(["hunt", "examples", "--format", "csv"])
+        .output()
+        .unwrap();
+    let n_json = jsonl(
+        &ipchunt()
+            .args(["hunt", "examples", "--format", "jsonl", "-q"])
+            .output()
+            .unwrap(),
+    )
+    .len();
+    let mut r = csv::Reader::from_reader(o.stdout.as_slice());
+    let head = r.headers().unwrap().clone();
+    assert_eq!(&head[0], "datetime");
+    assert_eq!(&head[1], "timestamp_desc");
+    assert_eq!(&head[2], "message");
+    let rows: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), n_json);
+    for row in &rows {
+        assert!(
+            jiff::Timestamp::strptime("%Y-%m-%dT%H:%M:%S%.f%:z", &row[0]).is_ok(),
+            "{:?}",
+            &row[0]
+        );
+        assert!(row[2].starts_with('['), "{:?}", &row[2]);
+    }
+}
+
+#[test]
+fn output_file_and_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("d.jsonl");
+    let o = ipchunt()
+        .args(["hunt", "examples", "-q", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    assert!(stderr(&o).is_empty(), "--quiet: {}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.lines().count() >= 8);
+    assert!(
+        text.lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+    );
+}
+
+#[test]
+fn min_level_and_time_window_filter() {
+    let all = jsonl(
+        &ipchunt()
+            .args(["hunt", "examples", "-f", "jsonl", "-q"])
+            .output()
+            .unwrap(),
+    );
+    let high = jsonl(
+        &ipchunt()
+            .args([
+                "hunt",
+                "examples",
+                "-f",
+                "jsonl",
+                "-q",
+                "--min-level",
+                "high",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(!high.is_empty() && high.len() < all.len());
+    assert!(
+        high.iter()
+            .all(|d| d["rule"]["level"] == "high" || d["rule"]["level"] == "critical")
+    );
+    let o = ipchunt()
+        .args([
+            "hunt",
+            "examples",
+            "-f",
+            "jsonl",
+            "--from",
+            "2001-01-01",
+            "--to",
+            "2001-01-02",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty());
+    assert!(
+        stderr(&o).contains("fell outside the --from/--to window"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn stdin_streams_detections() {
+    let mut input = String::new();
+    for f in [
+        "examples/WS01/sysmon.jsonl",
+        "examples/SRV-FILE01/sysmon.jsonl",
+    ] {
+        input.push_str(&std::fs::read_to_string(common::repo().join(f)).unwrap());
+    }
+    let o = ipchunt()
+        .args(["hunt", "-", "-f", "jsonl"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let dets = jsonl(&o);
+    assert!(dets.iter().any(|d| d["matched"].get("PipeName").is_some()));
+    assert!(dets.iter().all(|d| d["provenance"]["file"] == "<stdin>"));
+}
