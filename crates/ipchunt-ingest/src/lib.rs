@@ -32,6 +32,7 @@ mod ingest;
 pub mod names;
 pub mod sink;
 mod stream;
+mod utf16;
 
 pub use formats::{Format, InputFile, ReadCtx, ReadError, sniff};
 pub use ingest::{IngestOptions, IngestReport, ingest};

@@ -239,3 +239,77 @@ fn xml_exports_with_broken_events() {
     let lines: Vec<_> = sink.bad().iter().map(|b| b.locator).collect();
     assert_eq!(lines, vec![Some(Locator::Line(4)), Some(Locator::Line(6))]);
 }
+
+#[test]
+fn invalid_utf16_in_a_record() {
+    let Some((header, chunks)) = real_chunks(1) else {
+        return;
+    };
+    let d = scratch("utf16");
+    let good = evtx_build::build(&header, &chunks);
+    let (sink, clean) = run(
+        &[{
+            let p = d.join("good.evtx");
+            std::fs::write(&p, &good).unwrap();
+            p
+        }],
+        1,
+    );
+    assert_eq!(clean.bad_records, 0);
+    // Put unpaired surrogates into every UTF-16 "C:\" of the chunk.
+    let needle: Vec<u8> = "C:\\".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let mut bad = good.clone();
+    let mut hits = 0;
+    let mut i = HEADER;
+    while let Some(k) = bad[i..].windows(needle.len()).position(|w| w == needle) {
+        let at = i + k;
+        bad[at..at + 4].copy_from_slice(&[0x00, 0xD8, 0x00, 0xDC + 0x10]);
+        hits += 1;
+        i = at + needle.len();
+    }
+    assert!(hits > 0, "the sample has a path");
+    std::fs::write(d.join("bad.evtx"), &bad).unwrap();
+    let (sink2, r) = run(&[d.join("bad.evtx")], 1);
+    // Either the record is reported bad or it reads with the broken text
+    // replaced; never more events than records, never a panic.
+    assert_eq!(r.records, clean.records, "{:?}", sink2.bad());
+    assert!(r.events + r.bad_records == clean.events);
+    // The evtx crate decodes such text with replacement characters.
+    let replaced = sink2.events().iter().any(|e| {
+        e.fields()
+            .any(|(_, v)| v.as_ref().as_str().is_some_and(|s| s.contains('\u{FFFD}')))
+    });
+    assert!(replaced || r.bad_records > 0);
+    drop(sink);
+}
+
+#[test]
+fn utf16_xml_export_with_a_broken_character() {
+    let d = scratch("xml16");
+    let text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n<Events>\r\n<Event><System><EventID>17</EventID><Channel>Microsoft-Windows-Sysmon/Operational</Channel></System><EventData><Data Name='PipeName'>\\msagent_é1</Data></EventData></Event>\r\n<Event><System><EventID>18</EventID><Channel>Microsoft-Windows-Sysmon/Operational</Channel></System><EventData><Data Name='PipeName'>\\BROKEN</Data></EventData></Event>\r\n</Events>";
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        // A lone surrogate in place of the `B` of BROKEN.
+        let u = if u == u16::from(b'B') { 0xD800 } else { u };
+        bytes.extend(u.to_le_bytes());
+    }
+    std::fs::write(d.join("export.xml"), &bytes).unwrap();
+    let (sink, r) = run(&[d.join("export.xml")], 1);
+    assert_eq!(r.by_format.get("xml"), Some(&1));
+    assert_eq!((r.events, r.bad_records), (2, 0), "{:?}", sink.bad());
+    let tax = Taxonomy::builtin();
+    let pipes: Vec<String> = sink
+        .events()
+        .iter()
+        .map(|e| {
+            e.get_by_name(&tax, "PipeName")
+                .unwrap()
+                .text()
+                .unwrap()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(pipes, ["\\msagent_é1", "\\\u{FFFD}ROKEN"]);
+    let lines: Vec<_> = sink.events().iter().map(|e| e.prov.locator).collect();
+    assert_eq!(lines, [Locator::Line(3), Locator::Line(4)]);
+}

@@ -1,8 +1,10 @@
 //! Windows event XML, as Event Viewer, `wevtutil qe /f:xml` and
 //! `Get-WinEvent | ... ToXml()` write it: one `<Event>` or many (inside
-//! `<Events>` or not). Fields follow the same rules as the EVTX reader (see
+//! `<Events>` or not), in UTF-8 or in UTF-16 with a byte order mark. Fields follow the same rules as the EVTX reader (see
 //! [`super::winjson`]): values are the text the XML holds, an empty element
 //! is null, unnamed `<Data>` values are the field `Data`.
+
+use std::io::Read;
 
 use ipchunt_core::{Event, Locator, Provenance, Raw, Value};
 use quick_xml::Reader;
@@ -14,8 +16,14 @@ use super::{InputFile, ReadCtx, ReadError, skip_space};
 use crate::frame::{Piece, XmlFramer};
 use crate::names::FieldNames;
 use crate::sink::{Counts, Emitter, EventSink};
+use crate::utf16::{Utf16, Utf16Reader};
 
 pub fn sniff(head: &[u8]) -> bool {
+    if let Some(order) = Utf16::from_bom(head) {
+        // UTF-16, as PowerShell writes `wevtutil qe ... /f:xml > file`.
+        let text = order.decode_lossy(&head[2..]);
+        return text.trim_start().starts_with('<') && text.contains("<Event");
+    }
     skip_space(head).starts_with(b"<") && memchr::memmem::find(head, b"<Event").is_some()
 }
 
@@ -25,7 +33,11 @@ pub fn read(
     sink: &dyn EventSink,
 ) -> Result<Counts, ReadError> {
     let f = input.open()?;
-    let mut framer = XmlFramer::new(f);
+    let src: Box<dyn Read> = match Utf16::from_bom(&input.head) {
+        Some(order) => Box::new(Utf16Reader::new(f, order)),
+        None => Box::new(f),
+    };
+    let mut framer = XmlFramer::new(src);
     let mut em = Emitter::new(sink, input.name.clone(), ctx.batch_size);
     let mut names = FieldNames::with_tables(ctx.tax, ctx.names, "security");
     loop {
