@@ -187,6 +187,7 @@ impl Fields {
                 "event.connect.address",
             ]),
             xpc_service: f(&[
+                "XpcServiceName",
                 "xpc_connect.service_name",
                 "event.xpc_connect.service_name",
                 "service_name",

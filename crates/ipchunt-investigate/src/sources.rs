@@ -82,13 +82,22 @@ pub(crate) fn family(ev: &Event, f: &Fields) -> Option<Family> {
         if !action.eq_ignore_ascii_case("NamedPipeEvent") {
             return None;
         }
-        let extra = other(ev, "AdditionalFields").unwrap_or_default();
-        let squashed: String = extra
-            .to_ascii_lowercase()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let connected = squashed.contains("\"namedpipeend\":\"client\"");
+        // The reader writes Sysmon's EventType from `FileOperation`; else
+        // the raw `AdditionalFields` tells which end of the pipe this is.
+        let connected = match f.event_type.text(ev) {
+            Some(t) if t.eq_ignore_ascii_case("ConnectPipe") => true,
+            Some(t) if t.eq_ignore_ascii_case("CreatePipe") => false,
+            _ => {
+                let extra = other(ev, "AdditionalFields").unwrap_or_default();
+                let squashed: String = extra
+                    .to_ascii_lowercase()
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect();
+                squashed.contains("\"namedpipeend\":\"client\"")
+                    || squashed.contains("\"fileoperation\":\"fileopened\"")
+            }
+        };
         return Some(Family::Pipe { connected });
     }
     let syscall = || f.syscall.text(ev).map(|s| s.to_ascii_lowercase());
@@ -104,6 +113,7 @@ pub(crate) fn family(ev: &Event, f: &Fields) -> Option<Family> {
         return match t.as_str() {
             "exec" => Some(Family::ProcessCreation),
             "xpc_connect" => Some(Family::Xpc),
+            "uipc_connect" => Some(Family::UnixConnect),
             _ => None,
         };
     }

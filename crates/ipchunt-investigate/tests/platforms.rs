@@ -1,0 +1,110 @@
+//! Linux and macOS IPC through the real readers: auditd Unix socket
+//! connects and eslogger XPC connections, from ipchunt-ingest's fixtures.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ipchunt_core::{Event, Taxonomy};
+use ipchunt_ingest::{BadRecord, EventSink, IngestOptions, ingest};
+use ipchunt_investigate::{EndpointKind, Investigation, IpcKind};
+
+#[derive(Default)]
+struct Collect(Mutex<Vec<Event>>);
+
+impl EventSink for Collect {
+    fn events(&self, batch: Vec<Event>) {
+        self.0.lock().unwrap().extend(batch);
+    }
+    fn bad(&self, bad: BadRecord) {
+        panic!("bad record in a fixture: {bad}");
+    }
+}
+
+fn read(rel: &str) -> Vec<Event> {
+    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../ipchunt-ingest/tests/fixtures")
+        .join(rel);
+    let sink = Collect::default();
+    ingest(
+        &[path],
+        &IngestOptions::default(),
+        &Taxonomy::builtin(),
+        &sink,
+    );
+    sink.0.into_inner().unwrap()
+}
+
+#[test]
+fn auditd_unix_socket_connects_become_ipc() {
+    let events = read("auditd/malicious_docker_sock.log");
+    let mut inv = Investigation::new(Taxonomy::builtin());
+    for e in &events {
+        inv.observe(e);
+    }
+    let ipc: Vec<_> = events.iter().filter_map(|e| inv.classify(e)).collect();
+    let sock = ipc
+        .iter()
+        .find(|e| e.kind == IpcKind::UnixSocket && e.endpoint.name == "/run/docker.sock")
+        .expect("a connect to the Docker socket");
+    assert_eq!(sock.endpoint.kind, EndpointKind::Socket);
+    assert!(sock.actor.image.is_some(), "{sock:?}");
+    let g = inv.graph();
+    assert!(
+        g.edges
+            .iter()
+            .any(|e| e.key.dst == "socket:/run/docker.sock")
+    );
+}
+
+#[test]
+fn eslogger_xpc_connects_become_ipc() {
+    let events = read("eslogger/malicious_xpc.jsonl");
+    let inv = Investigation::new(Taxonomy::builtin());
+    let xpc: Vec<_> = events
+        .iter()
+        .filter_map(|e| inv.classify(e))
+        .filter(|e| e.kind == IpcKind::XpcConnect)
+        .collect();
+    assert!(!xpc.is_empty(), "no xpc_connect classified");
+    for e in &xpc {
+        assert_eq!(e.endpoint.kind, EndpointKind::Xpc);
+        assert!(!e.endpoint.name.is_empty());
+        assert!(e.actor.image.is_some(), "{e:?}");
+    }
+    let spawns = events
+        .iter()
+        .filter_map(|e| inv.classify(e))
+        .filter(|e| e.kind.is_process_creation())
+        .count();
+    assert!(spawns > 0, "exec events are process creations");
+}
+
+#[test]
+fn defender_named_pipe_events_become_ipc() {
+    let events = read("defender/malicious_pipe_deviceevents.csv");
+    let inv = Investigation::new(Taxonomy::builtin());
+    let pipes: Vec<_> = events
+        .iter()
+        .filter_map(|e| inv.classify(e))
+        .filter(|e| matches!(e.kind, IpcKind::PipeCreated | IpcKind::PipeConnected))
+        .collect();
+    let created = pipes
+        .iter()
+        .find(|e| e.kind == IpcKind::PipeCreated)
+        .expect("server end");
+    let connected = pipes
+        .iter()
+        .find(|e| e.kind == IpcKind::PipeConnected)
+        .expect("client end");
+    assert_eq!(created.endpoint.name, "\\msse-<n>-server");
+    assert_eq!(created.endpoint.name, connected.endpoint.name);
+    assert_eq!(created.actor.pid, Some(7300));
+    assert!(
+        created
+            .actor
+            .image
+            .as_deref()
+            .is_some_and(|i| i.to_ascii_lowercase().ends_with("rundll32.exe")),
+        "{created:?}"
+    );
+}
