@@ -20,6 +20,26 @@ pub enum Piece {
     Bad { line: u64, reason: String },
 }
 
+/// Appends up to `block` bytes read from `src` to `buf`; the count read,
+/// 0 at the end of the input.
+pub fn read_more(src: &mut impl Read, buf: &mut Vec<u8>, block: usize) -> io::Result<usize> {
+    let old = buf.len();
+    buf.resize(old + block, 0);
+    loop {
+        match src.read(&mut buf[old..]) {
+            Ok(n) => {
+                buf.truncate(old + n);
+                return Ok(n);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                buf.truncate(old);
+                return Err(e);
+            }
+        }
+    }
+}
+
 /// A growable window on a byte source.
 struct Window<R> {
     src: R,
@@ -54,19 +74,7 @@ impl<R: Read> Window<R> {
         if self.eof {
             return Ok(false);
         }
-        let old = self.buf.len();
-        self.buf.resize(old + BLOCK, 0);
-        let n = loop {
-            match self.src.read(&mut self.buf[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(e);
-                }
-            }
-        };
-        self.buf.truncate(old + n);
+        let n = read_more(&mut self.src, &mut self.buf, BLOCK)?;
         if n == 0 {
             self.eof = true;
         }

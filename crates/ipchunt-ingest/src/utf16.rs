@@ -72,19 +72,7 @@ impl<R: Read> Utf16Reader<R> {
     fn refill(&mut self) -> io::Result<()> {
         self.out.clear();
         self.out_pos = 0;
-        let old = self.raw.len();
-        self.raw.resize(old + 64 * 1024, 0);
-        let n = loop {
-            match self.inner.read(&mut self.raw[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.raw.truncate(old);
-                    return Err(e);
-                }
-            }
-        };
-        self.raw.truncate(old + n);
+        let n = crate::frame::read_more(&mut self.inner, &mut self.raw, 64 * 1024)?;
         if n == 0 {
             self.eof = true;
         }
