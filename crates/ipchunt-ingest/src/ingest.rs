@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use ipchunt_core::Taxonomy;
 use rayon::prelude::*;
 
-use crate::formats::{HEAD_LEN, InputFile, ReadCtx, reader_for};
+use crate::formats::{HEAD_LEN, InputFile, READERS, ReadCtx, reader_for};
 use crate::names::NameTables;
 use crate::sink::{BadRecord, EventSink, FileDone};
 
@@ -208,9 +208,13 @@ fn read_file(
         return done("empty", Default::default());
     }
     let Some(reader) = reader_for(&input.head) else {
+        let known: Vec<&str> = READERS.iter().map(|r| r.format.name()).collect();
         return fail(
             path,
-            "unknown format: not EVTX, JSON or Windows event XML".to_owned(),
+            format!(
+                "unknown format: the content is none of {}",
+                known.join(", ")
+            ),
         );
     };
     match (reader.read)(&input, ctx, sink) {

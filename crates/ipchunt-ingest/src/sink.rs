@@ -38,7 +38,10 @@ pub struct FileDone {
 }
 
 /// The consumer of what readers produce. Called from worker threads, in no
-/// particular order across files; events of one batch come from one file.
+/// particular order across files; events of one batch come from one file,
+/// in the file's order. A large EVTX file is read in parallel groups of
+/// chunks, so its batches may arrive out of record order: each event's
+/// locator says where it was.
 pub trait EventSink: Sync {
     fn events(&self, batch: Vec<Event>);
     fn bad(&self, bad: BadRecord);
