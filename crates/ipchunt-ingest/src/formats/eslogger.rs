@@ -181,10 +181,11 @@ impl Reader<'_> {
         match kind {
             "exec" => {
                 let target = proc_of(body.get("target"));
-                if let Some(args) = body["args"].as_array() {
+                let cmdline = body["args"].as_array().map(|args| {
                     let args: Vec<&str> = args.iter().filter_map(J::as_str).collect();
-                    self.put(&mut ev, "CommandLine", Value::str(args.join(" ")));
-                }
+                    args.join(" ")
+                });
+                self.put_str(&mut ev, "CommandLine", cmdline.as_deref());
                 self.put_str(&mut ev, "CurrentDirectory", body["cwd"]["path"].as_str());
                 self.subject(&mut ev, &target);
                 let parent = actor
@@ -192,9 +193,18 @@ impl Reader<'_> {
                     .or_else(|| target.ppid.and_then(|pp| self.images.get(pp)))
                     .map(str::to_owned);
                 self.put_str(&mut ev, "ParentImage", parent.as_deref());
+                // The parent's command line when the image seen for the
+                // parent pid is the one that called exec (fork, then exec).
+                if let Some(pp) = target.ppid
+                    && parent.is_some()
+                    && self.images.get(pp) == parent.as_deref()
+                {
+                    let cmd = self.images.cmdline(pp).map(str::to_owned);
+                    self.put_str(&mut ev, "ParentCommandLine", cmd.as_deref());
+                }
                 self.put_str(&mut ev, "ParentSigningId", actor.signing_id);
                 if let (Some(pid), Some(path)) = (target.pid, target.path) {
-                    self.images.set(pid, path);
+                    self.images.set(pid, path, cmdline.as_deref());
                 }
             }
             "fork" => {
@@ -204,24 +214,33 @@ impl Reader<'_> {
                 self.put_int(&mut ev, "ParentProcessId", actor.pid);
                 self.put_str(&mut ev, "ParentImage", actor.path);
                 self.subject(&mut ev, &child);
+                // A forked child runs its parent's image with its arguments.
+                let inherited = actor
+                    .pid
+                    .filter(|_| actor.path.is_some() && actor.path == child.path)
+                    .and_then(|p| self.images.cmdline(p))
+                    .map(str::to_owned);
                 if let (Some(pid), Some(path)) = (child.pid, child.path) {
-                    self.images.set(pid, path);
+                    self.images.set(pid, path, inherited.as_deref());
                 }
             }
             _ => {
                 self.subject(&mut ev, &actor);
-                let parent = actor
-                    .ppid
-                    .and_then(|pp| self.images.get(pp))
-                    .map(str::to_owned);
-                self.put_str(&mut ev, "ParentImage", parent.as_deref());
+                let parent = actor.ppid.and_then(|pp| {
+                    let img = self.images.get(pp)?.to_owned();
+                    Some((img, self.images.cmdline(pp).map(str::to_owned)))
+                });
+                if let Some((img, cmd)) = parent {
+                    self.put_str(&mut ev, "ParentImage", Some(&img));
+                    self.put_str(&mut ev, "ParentCommandLine", cmd.as_deref());
+                }
                 self.event_fields(&mut ev, kind, body);
             }
         }
         if kind != "exec"
             && let (Some(pid), Some(path)) = (actor.pid, actor.path)
         {
-            self.images.set(pid, path);
+            self.images.set(pid, path, None);
         }
         Ok(ev)
     }

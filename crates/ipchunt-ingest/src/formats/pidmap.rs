@@ -1,6 +1,7 @@
-//! A bounded map from process id to the image last seen running under it,
-//! so that readers of sources that name only the parent's pid (auditd,
-//! eslogger) can fill `ParentImage` from events seen earlier in the file.
+//! A bounded map from process id to the image (and command line) last seen
+//! running under it, so that readers of sources that name only the parent's
+//! pid (auditd, eslogger) can fill `ParentImage` and `ParentCommandLine`
+//! from events seen earlier in the file.
 
 use std::sync::Arc;
 
@@ -14,8 +15,14 @@ const GENERATION: usize = 32 * 1024;
 /// recently seen processes are kept.
 #[derive(Default)]
 pub struct PidImages {
-    current: AHashMap<i64, Arc<str>>,
-    old: AHashMap<i64, Arc<str>>,
+    current: AHashMap<i64, Seen>,
+    old: AHashMap<i64, Seen>,
+}
+
+#[derive(Clone)]
+struct Seen {
+    image: Arc<str>,
+    cmdline: Option<Arc<str>>,
 }
 
 impl PidImages {
@@ -23,25 +30,45 @@ impl PidImages {
         Self::default()
     }
 
-    /// Records that `pid` runs `image` (from now on).
-    pub fn set(&mut self, pid: i64, image: &str) {
-        if let Some(have) = self.current.get(&pid)
-            && &**have == image
+    /// Records that `pid` runs `image` (from now on), with `cmdline` when
+    /// known; without one, a command line already known for the same image
+    /// is kept.
+    pub fn set(&mut self, pid: i64, image: &str, cmdline: Option<&str>) {
+        let known = self.seen(pid).filter(|s| &*s.image == image).cloned();
+        if let Some(k) = &known
+            && (cmdline.is_none() || k.cmdline.as_deref() == cmdline)
+            && self.current.contains_key(&pid)
         {
             return;
         }
+        let cmdline = match cmdline {
+            Some(c) => Some(c.into()),
+            None => known.and_then(|k| k.cmdline),
+        };
         if self.current.len() >= GENERATION {
             self.old = std::mem::take(&mut self.current);
         }
-        self.current.insert(pid, image.into());
+        self.current.insert(
+            pid,
+            Seen {
+                image: image.into(),
+                cmdline,
+            },
+        );
+    }
+
+    fn seen(&self, pid: i64) -> Option<&Seen> {
+        self.current.get(&pid).or_else(|| self.old.get(&pid))
     }
 
     /// The image last seen for `pid`.
     pub fn get(&self, pid: i64) -> Option<&str> {
-        self.current
-            .get(&pid)
-            .or_else(|| self.old.get(&pid))
-            .map(|s| &**s)
+        self.seen(pid).map(|s| &*s.image)
+    }
+
+    /// The command line last seen for `pid`.
+    pub fn cmdline(&self, pid: i64) -> Option<&str> {
+        self.seen(pid).and_then(|s| s.cmdline.as_deref())
     }
 
     #[cfg(test)]
@@ -57,12 +84,15 @@ mod tests {
     #[test]
     fn remembers_latest_and_stays_bounded() {
         let mut m = PidImages::new();
-        m.set(10, "/bin/bash");
-        m.set(10, "/usr/bin/curl");
+        m.set(10, "/bin/bash", Some("bash -i"));
+        m.set(10, "/bin/bash", None);
+        assert_eq!(m.cmdline(10), Some("bash -i"));
+        m.set(10, "/usr/bin/curl", None);
         assert_eq!(m.get(10), Some("/usr/bin/curl"));
+        assert_eq!(m.cmdline(10), None);
         assert_eq!(m.get(11), None);
         for pid in 0..(3 * GENERATION as i64) {
-            m.set(1000 + pid, "/x");
+            m.set(1000 + pid, "/x", None);
         }
         assert!(m.len() <= 2 * GENERATION);
         assert_eq!(m.get(1000 + 3 * GENERATION as i64 - 1), Some("/x"));

@@ -164,15 +164,16 @@ impl<'t> Builder<'t> {
 
         // The command line: EXECVE arguments, else the PROCTITLE.
         let args = execve_args(&recs);
-        if let Some(args) = &args {
-            f.put_str("CommandLine", args.join(" "));
-        } else if let Some(t) = recs
-            .iter()
-            .filter(|r| r.rtype == "PROCTITLE")
-            .find_map(|r| r.fields.iter().find(|(k, _)| *k == "proctitle"))
-            .and_then(|(_, v)| untrusted(v))
-        {
-            f.put_str("CommandLine", t);
+        let cmdline = match &args {
+            Some(args) => Some(args.join(" ")),
+            None => recs
+                .iter()
+                .filter(|r| r.rtype == "PROCTITLE")
+                .find_map(|r| r.fields.iter().find(|(k, _)| *k == "proctitle"))
+                .and_then(|(_, v)| untrusted(v)),
+        };
+        if let Some(c) = &cmdline {
+            f.put_str("CommandLine", c.as_str());
         }
 
         let mut syscall: Option<&'static str> = None;
@@ -266,14 +267,16 @@ impl<'t> Builder<'t> {
                 f.put_str(k, *v);
             }
         }
-        if let Some(pp) = ppid
-            && let Some(img) = self.images.get(pp)
-        {
-            let img: Box<str> = img.into();
-            f.put("ParentImage", Value::Str(img));
+        if let Some(pp) = ppid {
+            if let Some(img) = self.images.get(pp) {
+                f.put_str("ParentImage", img);
+            }
+            if let Some(cmd) = self.images.cmdline(pp) {
+                f.put_str("ParentCommandLine", cmd);
+            }
         }
         if let (Some(p), Some(e)) = (pid, exe) {
-            self.images.set(p, &e);
+            self.images.set(p, &e, cmdline.as_deref());
         }
         f.inner.into_event()
     }

@@ -35,6 +35,7 @@ fn groups_records_into_events_and_decodes_sockets() {
         r.text(exec, "ParentImage").as_deref(),
         Some("/usr/bin/bash")
     );
+    assert_eq!(r.text(exec, "ParentCommandLine").as_deref(), Some("-bash"));
     assert_eq!(r.text(exec, "CurrentDirectory").as_deref(), Some("/tmp"));
     assert_eq!(r.text(exec, "ProcessId").as_deref(), Some("2101"));
     assert_eq!(r.text(exec, "ParentProcessId").as_deref(), Some("2000"));
@@ -64,6 +65,11 @@ fn groups_records_into_events_and_decodes_sockets() {
     assert_eq!(
         r.text(shell, "ParentImage").as_deref(),
         Some("/usr/bin/dbus-daemon")
+    );
+    // The bus's own command line, from the PROCTITLE of its connect.
+    assert!(
+        r.text(shell, "ParentCommandLine")
+            .is_some_and(|c| c.starts_with("/usr/bin/dbus-daemon --system "))
     );
     assert_eq!(
         r.text(shell, "CommandLine").as_deref(),
@@ -127,7 +133,16 @@ fn interleaved_split_hex_and_enriched_records() {
 fn benign_fixture_reads_cleanly() {
     let r = read_text("benign.log", BENIGN);
     assert!(r.bad.is_empty());
-    assert_eq!(r.events.len(), 4);
+    assert_eq!(r.events.len(), 6);
+    let term = r.find("Image", "/usr/bin/gnome-terminal").unwrap();
+    assert_eq!(
+        r.text(term, "ParentImage").as_deref(),
+        Some("/usr/bin/dbus-daemon")
+    );
+    assert!(
+        r.text(term, "ParentCommandLine")
+            .is_some_and(|c| c.contains("--session"))
+    );
     let docker = r.find("SocketPath", "/run/docker.sock").unwrap();
     assert_eq!(r.text(docker, "Image").as_deref(), Some("/usr/bin/docker"));
     let web = r.find("DestinationIp", "93.184.216.34").unwrap();
