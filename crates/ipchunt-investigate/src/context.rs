@@ -7,7 +7,7 @@ use ipchunt_core::Event;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::fields::{Fields, channel_is, host_of, other};
+use crate::fields::{Fields, channel_is, host_of};
 use crate::ipc::ProcessRef;
 
 /// What a context event is.
@@ -89,7 +89,9 @@ pub(crate) fn classify(ev: &Event, f: &Fields) -> Option<ContextEvent> {
                 user: f.target_user_name.string(ev),
             },
             4728 | 4732 | 4756 => ContextKind::GroupChange {
-                user: other(ev, "MemberName").or_else(|| other(ev, "MemberSid")),
+                user: f
+                    .other(ev, "MemberName")
+                    .or_else(|| f.other(ev, "MemberSid")),
                 group: f.target_user_name.string(ev),
             },
             4697 => ContextKind::Install {

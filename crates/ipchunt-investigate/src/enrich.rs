@@ -215,7 +215,7 @@ pub(crate) fn enrich(inv: &Investigation, detections: &[Detection]) -> Vec<Enric
             window: &window,
             context: &context,
             signatures: &signatures,
-            event_signed: f.signed.text(ev).map(|s| s.eq_ignore_ascii_case("true")),
+            event_unsigned: unsigned_note(ev, f, &subject),
             hashes: &hashes,
             ioc: inv.ioc.as_ref(),
             baseline: inv.baseline.as_ref().map(|_| statuses.as_slice()),
@@ -246,6 +246,30 @@ pub(crate) fn enrich(inv: &Investigation, detections: &[Detection]) -> Vec<Enric
         });
     }
     out
+}
+
+/// What the event says of an unsigned image: Sysmon's `Signed: false`, or
+/// for macOS Endpoint Security a process that is not a platform binary and
+/// carries no Team ID (ad hoc signed or unsigned).
+fn unsigned_note(
+    ev: &ipchunt_core::Event,
+    f: &crate::fields::Fields,
+    subject: &ProcessRef,
+) -> Option<String> {
+    if f.signed
+        .text(ev)
+        .is_some_and(|s| s.eq_ignore_ascii_case("false"))
+    {
+        return Some("the detection event reports Signed: false".into());
+    }
+    let platform = f.platform_binary.text(ev)?;
+    let team = f.team_id.text(ev);
+    (platform.eq_ignore_ascii_case("false") && team.is_none()).then(|| {
+        format!(
+            "{} is not a platform binary and has no Team ID (ad hoc signed or unsigned)",
+            subject.label()
+        )
+    })
 }
 
 /// The baseline edges a detection stands for: its IPC event's edges, or the

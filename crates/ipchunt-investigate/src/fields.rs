@@ -1,6 +1,7 @@
 //! Field lookups the investigation needs, resolved once against the taxonomy.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use ipchunt_core::{Event, FieldId, FieldKey, Taxonomy, Value, ValueRef};
 
@@ -76,6 +77,7 @@ fn list_text(l: &[Value]) -> Option<String> {
 /// Every field the investigation reads.
 #[derive(Debug, Clone)]
 pub(crate) struct Fields {
+    tax: Arc<Taxonomy>,
     pub image: Field,
     pub pid: Field,
     pub guid: Field,
@@ -109,6 +111,8 @@ pub(crate) struct Fields {
     pub signed: Field,
     pub signature: Field,
     pub signature_status: Field,
+    pub platform_binary: Field,
+    pub team_id: Field,
     pub image_loaded: Field,
     pub query_name: Field,
     pub dest_ip: Field,
@@ -128,9 +132,22 @@ pub(crate) struct Fields {
 }
 
 impl Fields {
-    pub(crate) fn new(tax: &Taxonomy) -> Fields {
+    /// A source-specific field by name (canonical if the taxonomy knows it);
+    /// empty values and `-` count as missing.
+    pub(crate) fn other(&self, ev: &Event, name: &str) -> Option<String> {
+        let v = match self.tax.id(name) {
+            Some(id) => ev.get(id),
+            None => ev.get_key(&FieldKey::Other(name.into())),
+        }?;
+        v.text()
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty() && t != "-")
+    }
+
+    pub(crate) fn new(tax: &Arc<Taxonomy>) -> Fields {
         let f = |names: &[&str]| Field::new(tax, names);
         Fields {
+            tax: tax.clone(),
             image: f(&["Image", "exe", "process.executable.path"]),
             pid: f(&["ProcessId", "pid", "process.audit_token.pid"]),
             guid: f(&["ProcessGuid"]),
@@ -170,6 +187,8 @@ impl Fields {
             signed: f(&["Signed"]),
             signature: f(&["Signature"]),
             signature_status: f(&["SignatureStatus"]),
+            platform_binary: f(&["PlatformBinary"]),
+            team_id: f(&["TeamId"]),
             image_loaded: f(&["ImageLoaded"]),
             query_name: f(&["QueryName"]),
             dest_ip: f(&["DestinationIp"]),
@@ -217,15 +236,6 @@ pub(crate) fn base_name(path: &str) -> String {
         .next()
         .unwrap_or(path)
         .to_ascii_lowercase()
-}
-
-/// A field the taxonomy does not know, by the name the source gave it;
-/// empty values and `-` count as missing.
-pub(crate) fn other(ev: &Event, name: &str) -> Option<String> {
-    ev.get_key(&FieldKey::Other(name.into()))?
-        .text()
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty() && t != "-")
 }
 
 /// Whether an event comes from a channel (compared without case).

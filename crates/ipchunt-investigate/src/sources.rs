@@ -5,7 +5,7 @@
 use ipchunt_core::Event;
 use serde::{Deserialize, Serialize};
 
-use crate::fields::{Fields, channel_is, other};
+use crate::fields::{Fields, channel_is};
 use crate::ipc::{Endpoint, EndpointKind, ProcessRef};
 
 /// Where an event came from, for the analyst to find it again.
@@ -88,7 +88,7 @@ pub(crate) fn family(ev: &Event, f: &Fields) -> Option<Family> {
             Some(t) if t.eq_ignore_ascii_case("ConnectPipe") => true,
             Some(t) if t.eq_ignore_ascii_case("CreatePipe") => false,
             _ => {
-                let extra = other(ev, "AdditionalFields").unwrap_or_default();
+                let extra = f.other(ev, "AdditionalFields").unwrap_or_default();
                 let squashed: String = extra
                     .to_ascii_lowercase()
                     .chars()
@@ -132,8 +132,8 @@ pub(crate) fn actor(ev: &Event, f: &Fields) -> ProcessRef {
     };
     if p.image.is_none() {
         // Defender names the initiating process apart.
-        let folder = other(ev, "InitiatingProcessFolderPath");
-        let file = other(ev, "InitiatingProcessFileName");
+        let folder = f.other(ev, "InitiatingProcessFolderPath");
+        let file = f.other(ev, "InitiatingProcessFileName");
         p.image = match (folder, file) {
             (Some(d), Some(n)) if !d.to_ascii_lowercase().ends_with(&n.to_ascii_lowercase()) => {
                 Some(format!("{}\\{n}", d.trim_end_matches('\\')))
@@ -141,23 +141,26 @@ pub(crate) fn actor(ev: &Event, f: &Fields) -> ProcessRef {
             (Some(d), _) => Some(d),
             (None, n) => n,
         };
-        p.pid = p
-            .pid
-            .or_else(|| other(ev, "InitiatingProcessId").and_then(|s| ipchunt_core::parse_int(&s)));
-        p.user = p.user.or_else(|| other(ev, "InitiatingProcessAccountName"));
+        p.pid = p.pid.or_else(|| {
+            f.other(ev, "InitiatingProcessId")
+                .and_then(|s| ipchunt_core::parse_int(&s))
+        });
+        p.user = p
+            .user
+            .or_else(|| f.other(ev, "InitiatingProcessAccountName"));
         p.integrity = p
             .integrity
-            .or_else(|| other(ev, "InitiatingProcessIntegrityLevel"));
+            .or_else(|| f.other(ev, "InitiatingProcessIntegrityLevel"));
         p.command_line = p
             .command_line
-            .or_else(|| other(ev, "InitiatingProcessCommandLine"));
+            .or_else(|| f.other(ev, "InitiatingProcessCommandLine"));
     }
     p
 }
 
 /// The pipe name of a Defender `NamedPipeEvent`, from its `AdditionalFields`.
-pub(crate) fn defender_pipe(ev: &Event, _f: &Fields) -> Option<String> {
-    let extra = other(ev, "AdditionalFields")?;
+pub(crate) fn defender_pipe(ev: &Event, f: &Fields) -> Option<String> {
+    let extra = f.other(ev, "AdditionalFields")?;
     let v: serde_json::Value = serde_json::from_str(&extra).ok()?;
     v.get("PipeName")?.as_str().map(str::to_owned)
 }
@@ -205,8 +208,10 @@ pub(crate) fn dcom(ev: &Event, f: &Fields) -> DcomError {
             .string(ev)
             .unwrap_or_else(|| "(unknown)".into());
         let actor = ProcessRef {
-            pid: other(ev, "param2").and_then(|s| ipchunt_core::parse_int(&s)),
-            image: other(ev, "param3"),
+            pid: f
+                .other(ev, "param2")
+                .and_then(|s| ipchunt_core::parse_int(&s)),
+            image: f.other(ev, "param3"),
             ..ProcessRef::default()
         };
         let ep = Endpoint::new(
@@ -231,7 +236,7 @@ pub(crate) fn dcom(ev: &Event, f: &Fields) -> DcomError {
         .dcom_appid
         .text(ev)
         .and_then(|c| crate::normalize::clsid(&c));
-    let who = match (other(ev, "param6"), other(ev, "param7")) {
+    let who = match (f.other(ev, "param6"), f.other(ev, "param7")) {
         (Some(d), Some(u)) => format!("{d}\\{u}"),
         (None, Some(u)) => u,
         _ => "(unknown user)".into(),
@@ -246,10 +251,11 @@ pub(crate) fn dcom(ev: &Event, f: &Fields) -> DcomError {
         user: Some(who.clone()),
         ..ProcessRef::default()
     };
-    let remote = other(ev, "param2")
+    let remote = f
+        .other(ev, "param2")
         .filter(|p| p.eq_ignore_ascii_case("Remote"))
-        .and_then(|_| other(ev, "param9"));
-    let what = match (other(ev, "param2"), other(ev, "param3")) {
+        .and_then(|_| f.other(ev, "param9"));
+    let what = match (f.other(ev, "param2"), f.other(ev, "param3")) {
         (Some(place), Some(op)) => format!("{place} {op}").to_ascii_lowercase(),
         _ => "activation".into(),
     };

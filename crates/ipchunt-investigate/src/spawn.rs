@@ -4,7 +4,7 @@
 use ipchunt_core::{Event, parse_int};
 
 use crate::com;
-use crate::fields::{Fields, base_name, other};
+use crate::fields::{Fields, base_name};
 use crate::ipc::{Endpoint, EndpointKind, IpcKind, ProcessRef};
 
 pub(crate) struct Spawn {
@@ -36,7 +36,7 @@ pub(crate) fn processes(ev: &Event, f: &Fields) -> (ProcessRef, ProcessRef) {
             .as_deref()
             .is_some_and(|c| c.eq_ignore_ascii_case("Security"));
     let mut child = ProcessRef {
-        image: f.image.string(ev).or_else(|| other(ev, "FolderPath")),
+        image: f.image.string(ev).or_else(|| f.other(ev, "FolderPath")),
         pid: f.pid.int(ev),
         guid: f.guid.string(ev),
         user: f.user.string(ev),
@@ -54,22 +54,24 @@ pub(crate) fn processes(ev: &Event, f: &Fields) -> (ProcessRef, ProcessRef) {
     if security {
         // In 4688, ProcessId is the creator and NewProcessId the new process.
         parent.pid = child.pid;
-        child.pid = other(ev, "NewProcessId").and_then(|s| parse_int(&s));
+        child.pid = f.other(ev, "NewProcessId").and_then(|s| parse_int(&s));
         child.user = child
             .user
             .or_else(|| f.target_user_name.string(ev))
             .or_else(|| f.subject_user.string(ev));
     }
     if parent.image.is_none() {
-        if let Some(p) = other(ev, "InitiatingProcessFolderPath") {
+        if let Some(p) = f.other(ev, "InitiatingProcessFolderPath") {
             parent.image = Some(p);
-            parent.pid = other(ev, "InitiatingProcessId").and_then(|s| parse_int(&s));
-            parent.command_line = other(ev, "InitiatingProcessCommandLine");
-            parent.user = other(ev, "InitiatingProcessAccountName");
-            parent.integrity = other(ev, "InitiatingProcessIntegrityLevel");
+            parent.pid = f
+                .other(ev, "InitiatingProcessId")
+                .and_then(|s| parse_int(&s));
+            parent.command_line = f.other(ev, "InitiatingProcessCommandLine");
+            parent.user = f.other(ev, "InitiatingProcessAccountName");
+            parent.integrity = f.other(ev, "InitiatingProcessIntegrityLevel");
         }
         if child.user.is_none() {
-            child.user = other(ev, "AccountName");
+            child.user = f.other(ev, "AccountName");
         }
     }
     (child, parent)

@@ -108,3 +108,70 @@ fn defender_named_pipe_events_become_ipc() {
         "{created:?}"
     );
 }
+
+#[test]
+fn unsigned_macos_helper_over_xpc_is_escalated_and_platform_binaries_are_not() {
+    use ipchunt_investigate::{Decision, ReasonKind};
+    use std::sync::Arc;
+    let rule = Arc::new(ipchunt_core::RuleInfo {
+        title: "xpc".into(),
+        level: ipchunt_core::Level::Medium,
+        ..Default::default()
+    });
+    let assess = |rel: &str| {
+        let events = read(rel);
+        let mut inv = Investigation::new(Taxonomy::builtin());
+        for e in &events {
+            inv.observe(e);
+        }
+        let dets: Vec<_> = events
+            .iter()
+            .filter(|e| {
+                inv.classify(e)
+                    .is_some_and(|i| i.kind == IpcKind::XpcConnect)
+            })
+            .map(|e| ipchunt_core::Detection {
+                rule: rule.clone(),
+                event: Arc::new(e.clone()),
+                matched: vec![],
+                correlation: None,
+            })
+            .collect();
+        inv.enrich(&dets)
+    };
+    let bad = assess("eslogger/malicious_xpc.jsonl");
+    assert!(!bad.is_empty());
+    let unsigned: Vec<_> = bad
+        .iter()
+        .filter(|e| {
+            e.escalation
+                .reasons
+                .iter()
+                .any(|r| r.kind == ReasonKind::UnsignedBinary)
+        })
+        .collect();
+    assert!(!unsigned.is_empty(), "{:#?}", bad[0].escalation.reasons);
+    assert!(
+        unsigned
+            .iter()
+            .all(|e| e.escalation.decision == Decision::EscalateTier2)
+    );
+    let good = assess("eslogger/benign_xpc.jsonl");
+    assert!(!good.is_empty());
+    for e in &good {
+        assert!(
+            e.escalation
+                .reasons
+                .iter()
+                .all(|r| r.kind != ReasonKind::UnsignedBinary),
+            "{:#?}",
+            e.escalation.reasons
+        );
+        assert_ne!(
+            e.escalation.decision,
+            Decision::EscalateTier2,
+            "{:#?}",
+            e.escalation.reasons
+        );
+    }
+}

@@ -231,3 +231,65 @@ fn a_pid_never_names_a_later_process_or_another_guid() {
     };
     assert!(inv.tree().find("H", &other_guid, after).is_none());
 }
+
+#[test]
+fn security_4688_creations_build_the_tree() {
+    // In 4688, ProcessId is the creator and NewProcessId the new process;
+    // the mandatory label SID gives the integrity level.
+    let mk = |t: &str, new: &str, newpid: &str, parent: &str, ppid: &str| {
+        ev(
+            "Security",
+            4688,
+            "DC1",
+            t,
+            &[
+                ("NewProcessName", new),
+                ("NewProcessId", newpid),
+                ("ProcessId", ppid),
+                ("ParentProcessName", parent),
+                ("SubjectUserName", "svc_backup"),
+                ("MandatoryLabel", "S-1-16-12288"),
+            ],
+        )
+    };
+    let events = vec![
+        mk(
+            "2024-05-01T10:00:00Z",
+            "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe",
+            "0x1000",
+            "C:\\Windows\\System32\\svchost.exe",
+            "0x300",
+        ),
+        mk(
+            "2024-05-01T10:00:01Z",
+            "C:\\Windows\\System32\\cmd.exe",
+            "0x1100",
+            "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe",
+            "0x1000",
+        ),
+    ];
+    let inv = investigation(&events);
+    let e = inv.classify(&events[1]).unwrap();
+    assert_eq!(e.peer.as_ref().unwrap().pid, Some(0x1100));
+    assert_eq!(e.actor.pid, Some(0x1000));
+    assert_eq!(e.peer.as_ref().unwrap().integrity.as_deref(), Some("High"));
+    assert_eq!(e.peer.as_ref().unwrap().user.as_deref(), Some("svc_backup"));
+    let cmd = ProcessRef {
+        pid: Some(0x1100),
+        ..ProcessRef::default()
+    };
+    let chain = inv.tree().chain(
+        "DC1",
+        &cmd,
+        None,
+        Some("2024-05-01T10:00:02Z".parse().unwrap()),
+    );
+    assert_eq!(
+        images(&chain),
+        vec![
+            "C:\\Windows\\System32\\svchost.exe",
+            "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe",
+            "C:\\Windows\\System32\\cmd.exe"
+        ]
+    );
+}

@@ -27,8 +27,9 @@ pub(crate) struct Facts<'a> {
     pub context: &'a [&'a ContextEvent],
     /// Signatures known for the chain's images.
     pub signatures: &'a [(String, SignatureInfo)],
-    /// The detection event's own `Signed` field.
-    pub event_signed: Option<bool>,
+    /// What the detection event itself says of an unsigned image (Sysmon
+    /// `Signed: false`; macOS: neither a platform binary nor a Team ID).
+    pub event_unsigned: Option<String>,
     /// Hashes known for the chain's images: (image, Sysmon `Hashes`).
     pub hashes: &'a [(String, String)],
     pub ioc: Option<&'a IocList>,
@@ -313,8 +314,8 @@ fn subject_images<'a>(f: &'a Facts<'_>) -> Vec<&'a str> {
 
 fn unsigned(f: &Facts<'_>) -> Option<Reason> {
     let mut evidence = Vec::new();
-    if f.event_signed == Some(false) {
-        evidence.push("the detection event reports Signed: false".to_string());
+    if let Some(note) = &f.event_unsigned {
+        evidence.push(note.clone());
     }
     for image in subject_images(f) {
         let lower = image.to_ascii_lowercase();
