@@ -161,3 +161,39 @@ fn a_folder_of_mixed_sources_reads_each_file_with_its_reader() {
     // the awkward Defender CSV.
     assert_eq!(report.bad_records, 3, "{:?}", sink.bad.lock().unwrap());
 }
+
+#[test]
+fn truncated_and_corrupted_fixtures_are_read_without_panics() {
+    let dir = std::env::temp_dir().join(format!("ipchunt-os-hostile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut n = 0;
+    for sub in ["auditd", "sysmon_linux", "eslogger", "defender"] {
+        for entry in std::fs::read_dir(fixture(sub)).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            for cut in [bytes.len() / 3, bytes.len() / 2, bytes.len() * 9 / 10] {
+                std::fs::write(dir.join(format!("{n}.cut")), &bytes[..cut]).unwrap();
+                n += 1;
+            }
+            // Flip bytes past the head (so the file is still recognised).
+            let mut bad = bytes.clone();
+            for i in (4096..bad.len()).step_by(97) {
+                bad[i] ^= 0xA5;
+            }
+            std::fs::write(dir.join(format!("{n}.flip")), &bad).unwrap();
+            n += 1;
+        }
+    }
+    let tax = Taxonomy::builtin();
+    let sink = Keep::default();
+    let report = ingest(&[dir.clone()], &IngestOptions::default(), &tax, &sink);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(report.files_seen, n as u64);
+    assert_eq!(report.records, report.events + report.bad_records);
+    for f in sink.files.lock().unwrap().iter() {
+        assert_eq!(f.records, f.events + f.bad, "{}", f.file);
+    }
+    assert!(report.events > 0);
+    for b in sink.bad.lock().unwrap().iter() {
+        assert!(!b.reason.is_empty(), "{b}");
+    }
+}
