@@ -42,8 +42,9 @@ fn one(out: &mut String, i: usize, e: &Enriched) {
     );
     let _ = write!(
         out,
-        "<p class=\"mute\">Rule {} {} · {} {}</p>",
+        "<p class=\"mute\">Rule {} ({}) {} · {} {}</p>",
         esc(&d.rule_id),
+        esc(&d.rule_file),
         esc(&d.techniques.join(" ")),
         esc(&d.source.file),
         esc(&d.source.locator)
