@@ -206,6 +206,8 @@ impl Correlations {
         }
         hits.extend(self.correlator.finish());
         hits.into_iter()
+            // A correlation that only feeds another one is not reported.
+            .filter(|h| self.correlator.reports_correlation(h.correlation))
             .filter_map(|h| {
                 let rule = self.infos.get(h.correlation)?.clone();
                 let event = h.info.events.last()?.clone();
