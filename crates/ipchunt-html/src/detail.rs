@@ -9,13 +9,44 @@ use ipchunt_investigate::{Decision, Enriched, IpcEvent};
 use crate::escape::{clip, esc};
 use crate::sections::{decision_badge, level_badge};
 
-pub(crate) fn all(out: &mut String, dets: &[Enriched]) {
+/// At most this many detections get a details section (the page stays
+/// usable); escalated and severe ones first.
+pub(crate) const MAX_DETAILS: usize = 1000;
+
+/// Which detections get a details section.
+pub(crate) fn shown(dets: &[Enriched]) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..dets.len()).collect();
+    order.sort_by_key(|&i| {
+        let e = &dets[i];
+        (
+            std::cmp::Reverse(e.escalation.decision),
+            std::cmp::Reverse(e.detection.level),
+            i,
+        )
+    });
+    let mut show = vec![false; dets.len()];
+    for i in order.into_iter().take(MAX_DETAILS) {
+        show[i] = true;
+    }
+    show
+}
+
+pub(crate) fn all(out: &mut String, dets: &[Enriched], show: &[bool]) {
     if dets.is_empty() {
         return;
     }
     out.push_str("<section id=\"details\"><h2>Detection details</h2>");
+    let hidden = show.iter().filter(|s| !**s).count();
+    if hidden > 0 {
+        let _ = write!(
+            out,
+            "<p class=\"mute\">Details of the {MAX_DETAILS} most pressing detections; {hidden} more are listed in the table only.</p>"
+        );
+    }
     for (i, e) in dets.iter().enumerate() {
-        one(out, i, e);
+        if show.get(i).copied().unwrap_or(false) {
+            one(out, i, e);
+        }
     }
     out.push_str("</section>\n");
 }

@@ -45,12 +45,13 @@ pub struct Summary {
 /// Renders the report as one HTML document.
 pub fn render(report: &HtmlReport) -> String {
     let mut body = String::with_capacity(64 * 1024);
+    let shown = detail::shown(&report.detections);
     sections::header(&mut body, report);
     sections::summary(&mut body, report);
-    sections::detections(&mut body, report);
+    sections::detections(&mut body, report, &shown);
     chart::timeline(&mut body, &report.timeline, &report.detections);
     graph_svg::graph(&mut body, &report.graph);
     sections::deviations(&mut body, &report.deviations);
-    detail::all(&mut body, &report.detections);
+    detail::all(&mut body, &report.detections, &shown);
     page::document(&report.title, &body, &sections::data_json(report))
 }

@@ -95,7 +95,7 @@ pub(crate) fn process_label(e: &Enriched) -> String {
         .unwrap_or_default()
 }
 
-pub(crate) fn detections(out: &mut String, r: &HtmlReport) {
+pub(crate) fn detections(out: &mut String, r: &HtmlReport, shown: &[bool]) {
     out.push_str("<section id=\"detections-section\"><h2>Detections</h2>");
     out.push_str(
         "<div class=\"filters\">\
@@ -129,7 +129,7 @@ pub(crate) fn detections(out: &mut String, r: &HtmlReport) {
             out,
             "<tr data-index=\"{i}\"><td data-sort=\"{i}\">{n}</td><td data-sort=\"{sort_time}\">{time}</td>\
              <td data-sort=\"{lr}\">{lvl}</td><td data-sort=\"{dr}\">{dec}</td><td>{host}</td>\
-             <td><a href=\"#det-{i}\">{title}</a></td><td>{tech}</td><td class=\"v\">{proc}</td>\
+             <td>{title}</td><td>{tech}</td><td class=\"v\">{proc}</td>\
              <td class=\"v\">{ipc}</td></tr>",
             n = i + 1,
             time = esc(&time),
@@ -138,7 +138,11 @@ pub(crate) fn detections(out: &mut String, r: &HtmlReport) {
             dr = e.escalation.decision as u8,
             dec = decision_badge(e.escalation.decision),
             host = esc(&d.host),
-            title = esc(&d.title),
+            title = if shown.get(i).copied().unwrap_or(false) {
+                format!("<a href=\"#det-{i}\">{}</a>", esc(&d.title))
+            } else {
+                esc(&d.title)
+            },
             tech = esc(&d.techniques.join(" ")),
             proc = esc(&clip(&process_label(e), 120)),
             ipc = esc(&clip(&ipc, 120)),

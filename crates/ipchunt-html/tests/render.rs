@@ -60,3 +60,17 @@ fn empty_report_renders() {
     assert!(html.contains("No timed IPC events."));
     assert!(html.contains("No IPC edges."));
 }
+
+#[test]
+fn details_are_capped_and_the_table_keeps_every_row() {
+    let mut r = payload_report();
+    let one = r.detections[0].clone();
+    r.detections = vec![one; 1003];
+    let html = ipchunt_html::render(&r);
+    assert_eq!(html.matches("<details class=\"det\"").count(), 1000);
+    assert_eq!(html.matches("<tr data-index=").count(), 1003);
+    assert!(html.contains("3 more are listed in the table only"));
+    // Rows without details have no dangling link.
+    assert!(!html.contains("href=\"#det-1002\""));
+    assert!(html.contains("href=\"#det-999\""));
+}
