@@ -76,7 +76,7 @@ fn auditd_fixtures_normalize() {
     assert_eq!(shell["fields"]["syscall"], "execve");
     assert_eq!(shell["fields"]["euid"], 0);
     let evs = events_json("auditd/interleaved_hex.log", "auditd");
-    assert_eq!(evs.len(), 5);
+    assert_eq!(evs.len(), 6);
     find(&evs, "Image", "/tmp/my tool");
 }
 

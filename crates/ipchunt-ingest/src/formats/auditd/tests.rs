@@ -83,7 +83,7 @@ fn interleaved_split_hex_and_enriched_records() {
     assert_eq!(r.bad.len(), 1);
     assert_eq!(r.bad[0].locator, Some(Locator::Line(8)));
     assert!(r.bad[0].to_string().starts_with("awkward.log: line 8: "));
-    assert_eq!(r.events.len(), 5);
+    assert_eq!(r.events.len(), 6);
 
     let tool = r.find("Image", "/tmp/my tool").unwrap();
     let long = format!("{} {}", "A".repeat(40), "B".repeat(20));
@@ -164,6 +164,13 @@ fn logsources_gate_auditd_events() {
     assert!(pc.iter().any(|s| s.matches(&r.events[exec], &r.tax)));
     assert!(!pc.iter().any(|s| s.matches(&r.events[conn], &r.tax)));
     assert!(nc.iter().any(|s| s.matches(&r.events[conn], &r.tax)));
+    // A failed execve (the PATH lookup of execvp) started nothing: its
+    // `exe` is the caller's, and it is no process creation.
+    let r = read_text("awkward.log", AWKWARD);
+    let failed = r.find("exit", "-2").unwrap();
+    assert_eq!(r.text(failed, "syscall").as_deref(), Some("execve"));
+    assert_eq!(r.text(failed, "success").as_deref(), Some("no"));
+    assert!(!pc.iter().any(|s| s.matches(&r.events[failed], &r.tax)));
 }
 
 #[test]
