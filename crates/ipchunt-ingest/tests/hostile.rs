@@ -103,8 +103,16 @@ fn multi_chunk_file_reads_like_its_parts() {
     let d = scratch("multi");
     // 200 chunks: several units, read in parallel.
     std::fs::write(d.join("big.evtx"), evtx_build::build(&header, &chunks)).unwrap();
-    let (_, whole) = run(&[d.join("big.evtx")], 2);
+    let (sink, whole) = run(&[d.join("big.evtx")], 2);
     assert_eq!(whole.bad_records, 0);
+    // The original record is kept, as rendered JSON.
+    for ev in sink.events() {
+        match &ev.raw {
+            Some(ipchunt_core::Raw::Json(j)) => assert!(j.starts_with("{\"Event\":{"), "{j}"),
+            other => panic!("raw: {other:?}"),
+        }
+        assert!(matches!(ev.prov.locator, Locator::EvtxRecord(_)));
+    }
     let dir = regression_dir().unwrap();
     let parts: Vec<PathBuf> = files_with_ext(&dir, "evtx").into_iter().take(200).collect();
     let (_, sep) = run(&parts, 2);
