@@ -28,7 +28,8 @@ impl<R: BufRead> std::io::Read for Counted<R> {
 /// Reads JSON records (JSONL, or pretty-printed objects one after another)
 /// from `reader`, named `name` in events and errors. Each event goes to the
 /// sink on its own as soon as its record has been read, so a consumer sees
-/// events of a live stream without waiting for more input.
+/// events of a live stream without waiting for more input. Events keep
+/// their record's text ([`ipchunt_core::Raw::Json`]).
 pub fn read_stream(
     reader: impl BufRead,
     name: &str,
