@@ -197,3 +197,30 @@ fn truncated_and_corrupted_fixtures_are_read_without_panics() {
         assert!(!b.reason.is_empty(), "{b}");
     }
 }
+
+#[test]
+fn other_exports_of_sysmon_for_linux_are_read_by_the_windows_readers() {
+    let syslog = std::fs::read_to_string(fixture("sysmon_linux/malicious_dbus_child.log")).unwrap();
+    let first = syslog.lines().next().unwrap();
+    let bare = &first[first.find("<Event>").unwrap()..];
+    let rendered = r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Linux-Sysmon","Guid":"{ff032593-a8d3-4f13-b0d6-01fc615a0f97}"}},"EventID":1,"TimeCreated":{"#attributes":{"SystemTime":"2026-11-20T09:14:00.104211Z"}},"EventRecordID":5001,"Channel":"Linux-Sysmon/Operational","Computer":"build-07"},"EventData":{"ProcessId":31544,"Image":"/usr/bin/bash","CommandLine":"/bin/bash -c id","ParentImage":"/usr/bin/dbus-daemon"}}}"##;
+    let dir = std::env::temp_dir().join(format!("ipchunt-os-exports-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text, format) in [("cat.xml", bare, "xml"), ("dump.jsonl", rendered, "json")] {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("{text}\n")).unwrap();
+        let tax = Taxonomy::builtin();
+        let sink = Keep::default();
+        let report = ingest(&[path], &IngestOptions::default(), &tax, &sink);
+        assert_eq!(report.by_format.get(format), Some(&1), "{name}");
+        let events = sink.events.lock().unwrap();
+        assert_eq!(events.len(), 1, "{name}");
+        let j = events[0].to_json(&tax);
+        assert_eq!(j["fields"]["Channel"], "Linux-Sysmon/Operational", "{name}");
+        assert_eq!(j["fields"]["Provider_Name"], "Linux-Sysmon", "{name}");
+        assert_eq!(j["fields"]["ParentImage"], "/usr/bin/dbus-daemon", "{name}");
+        let pc = tax.sources_for(Some("linux"), Some("process_creation"), None);
+        assert!(pc.iter().any(|s| s.matches(&events[0], &tax)), "{name}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
