@@ -185,7 +185,12 @@ fn truncated_and_corrupted_fixtures_are_read_without_panics() {
     }
     let tax = Taxonomy::builtin();
     let sink = Keep::default();
-    let report = ingest(&[dir.clone()], &IngestOptions::default(), &tax, &sink);
+    let report = ingest(
+        std::slice::from_ref(&dir),
+        &IngestOptions::default(),
+        &tax,
+        &sink,
+    );
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(report.files_seen, n as u64);
     assert_eq!(report.records, report.events + report.bad_records);
