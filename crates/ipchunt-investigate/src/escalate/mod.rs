@@ -22,6 +22,9 @@
 //! high or critical and the baseline does not show the activity as common,
 //! else likely benign.
 
+mod binary;
+mod exploit;
+mod lateral;
 mod mitigations;
 mod questions;
 mod reasons;

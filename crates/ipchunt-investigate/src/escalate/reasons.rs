@@ -1,11 +1,12 @@
-//! The checks behind an escalation decision.
+//! The checks behind an escalation decision: the facts enrichment
+//! gathers, privilege, baseline and bursts here; the others in
+//! [`super::exploit`], [`super::binary`] and [`super::lateral`].
 
 use ipchunt_core::Level;
 
 use super::{Reason, ReasonKind, Weight};
 use crate::baseline::{BaselineStatus, DeviationKind};
-use crate::com;
-use crate::context::{ContextEvent, ContextKind, SignatureInfo};
+use crate::context::{ContextEvent, SignatureInfo};
 use crate::fields::base_name;
 use crate::ioc::IocList;
 use crate::ipc::{IpcEvent, IpcKind, ProcessRef};
@@ -44,18 +45,18 @@ pub(crate) fn all(f: &Facts<'_>) -> Vec<Reason> {
     let mut out = Vec::new();
     out.extend(privileged(f));
     out.extend(user_to_privileged(f));
-    out.extend(dcom(f));
-    out.extend(dde(f));
-    out.extend(unsigned(f));
-    out.extend(location(f));
-    out.extend(ioc(f));
-    out.extend(lateral(f));
+    out.extend(super::exploit::dcom(f));
+    out.extend(super::exploit::dde(f));
+    out.extend(super::binary::unsigned(f));
+    out.extend(super::binary::location(f));
+    out.extend(super::binary::ioc(f));
+    out.extend(super::lateral::lateral(f));
     out.extend(baseline(f));
     out.extend(burst(f));
     out
 }
 
-fn describe(p: &ProcessRef) -> String {
+pub(crate) fn describe(p: &ProcessRef) -> String {
     let mut s = p.image.clone().unwrap_or_else(|| "(unknown image)".into());
     if let Some(pid) = p.pid {
         s.push_str(&format!(" (pid {pid})"));
@@ -167,137 +168,14 @@ fn user_to_privileged(f: &Facts<'_>) -> Option<Reason> {
     })
 }
 
-fn dcom(f: &Facts<'_>) -> Vec<Reason> {
-    let mut strong: Vec<String> = Vec::new();
-    let mut moderate: Vec<String> = Vec::new();
-    let mut info: Vec<String> = Vec::new();
-    // A COM server in the chain starting an interpreter.
-    let entries: Vec<&ProcessRef> = f.chain.all().map(|c| &c.process).collect();
-    for pair in entries.windows(2) {
-        let (parent, child) = (pair[0], pair[1]);
-        let child_base = child.image.as_deref().map(base_name).unwrap_or_default();
-        let server = parent
-            .command_line
-            .as_deref()
-            .is_some_and(com::is_com_server_cmdline)
-            || parent
-                .image
-                .as_deref()
-                .is_some_and(|i| base_name(i) == "dllhost.exe");
-        if server && com::EXEC_CHILDREN.contains(&child_base.as_str()) {
-            strong.push(format!(
-                "COM server {} started {}",
-                describe(parent),
-                describe(child)
-            ));
-        }
-    }
-    let mut seen_child = false;
-    for e in f.ipc.into_iter().chain(f.window.iter()) {
-        match e.kind {
-            IpcKind::ComChild if !seen_child => {
-                seen_child = true;
-                let class = e.endpoint.label.as_deref().unwrap_or(&e.endpoint.name);
-                let child = e.peer.as_ref().map(describe).unwrap_or_default();
-                let line = format!("{} ({class}) started {child}", describe(&e.actor));
-                if !strong.iter().any(|s| s.contains(&child)) {
-                    strong.push(line);
-                }
-            }
-            IpcKind::DcomError
-                if e.source.event_id == Some(10028)
-                    || e.remote.as_deref().is_some_and(remote_address) =>
-            {
-                moderate.push(e.detail.clone().unwrap_or_default())
-            }
-            IpcKind::DcomError => info.push(e.detail.clone().unwrap_or_default()),
-            _ => {}
-        }
-    }
-    if f.techniques.iter().any(|t| t.starts_with("T1021.003")) && !strong.is_empty() {
-        strong.push("the rule is tagged T1021.003 (Distributed Component Object Model)".into());
-    }
-    let mut out = Vec::new();
-    for (weight, evidence, summary) in [
-        (
-            Weight::Strong,
-            strong,
-            "signs of DCOM exploitation: a COM server started an interpreter",
-        ),
-        (
-            Weight::Moderate,
-            moderate,
-            "remote DCOM nearby: a refused remote activation (10016) or an unreachable remote computer (10028)",
-        ),
-        (
-            Weight::Info,
-            info,
-            "DCOM activation errors nearby (event 10016, often routine)",
-        ),
-    ] {
-        if !evidence.is_empty() {
-            out.push(Reason {
-                kind: ReasonKind::DcomExploitation,
-                weight,
-                summary: summary.into(),
-                evidence: dedup(evidence),
-            });
-        }
-    }
-    out
-}
-
-/// An Office application in the process chain (or the detection's own
-/// process creation) starting an interpreter: the DDE and OLE execution
-/// path that attack surface reduction rules block.
-fn dde(f: &Facts<'_>) -> Option<Reason> {
-    let mut evidence = Vec::new();
-    let entries: Vec<&ProcessRef> = f.chain.all().map(|c| &c.process).collect();
-    let mut pairs: Vec<(&ProcessRef, &ProcessRef)> =
-        entries.windows(2).map(|w| (w[0], w[1])).collect();
-    if let Some(e) = f.ipc
-        && let Some(peer) = &e.peer
-        && e.kind.is_process_creation()
-    {
-        pairs.push((&e.actor, peer));
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for (parent, child) in pairs {
-        let pb = parent.image.as_deref().map(base_name).unwrap_or_default();
-        let cb = child.image.as_deref().map(base_name).unwrap_or_default();
-        let office_shell =
-            com::OFFICE.contains(&pb.as_str()) && com::EXEC_CHILDREN.contains(&cb.as_str());
-        // The chain and the event itself may name the same pair.
-        if office_shell && seen.insert((pb.clone(), parent.pid, cb.clone(), child.pid)) {
-            let cmd = child
-                .command_line
-                .as_deref()
-                .map(|c| format!(": {}", crate::context::truncate(c, 300)))
-                .unwrap_or_default();
-            evidence.push(format!(
-                "Office application {} started {}{cmd}",
-                describe(parent),
-                describe(child)
-            ));
-        }
-    }
-    (!evidence.is_empty()).then(|| Reason {
-        kind: ReasonKind::DdeExploitation,
-        weight: Weight::Strong,
-        summary: "signs of DDE/OLE exploitation: an Office application started an interpreter"
-            .into(),
-        evidence: dedup(evidence),
-    })
-}
-
-fn dedup(mut v: Vec<String>) -> Vec<String> {
+pub(crate) fn dedup(mut v: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();
     v.retain(|s| seen.insert(s.clone()));
     v.truncate(20);
     v
 }
 
-fn subject_images<'a>(f: &'a Facts<'_>) -> Vec<&'a str> {
+pub(crate) fn subject_images<'a>(f: &'a Facts<'_>) -> Vec<&'a str> {
     let mut out: Vec<&str> = Vec::new();
     for p in [Some(f.subject), f.ipc.map(|e| &e.actor)]
         .into_iter()
@@ -310,248 +188,6 @@ fn subject_images<'a>(f: &'a Facts<'_>) -> Vec<&'a str> {
         }
     }
     out
-}
-
-fn unsigned(f: &Facts<'_>) -> Option<Reason> {
-    let mut evidence = Vec::new();
-    if let Some(note) = &f.event_unsigned {
-        evidence.push(note.clone());
-    }
-    for image in subject_images(f) {
-        let lower = image.to_ascii_lowercase();
-        if let Some((_, s)) = f.signatures.iter().find(|(i, _)| *i == lower)
-            && !s.signed
-        {
-            evidence.push(format!(
-                "{image} is unsigned (image load: Signed false{})",
-                s.status
-                    .as_deref()
-                    .map(|x| format!(", status {x}"))
-                    .unwrap_or_default()
-            ));
-        }
-    }
-    (!evidence.is_empty()).then(|| Reason {
-        kind: ReasonKind::UnsignedBinary,
-        weight: Weight::Moderate,
-        summary: "an unsigned binary uses IPC".into(),
-        evidence,
-    })
-}
-
-const WRITABLE: &[&str] = &[
-    "\\users\\",
-    "\\appdata\\",
-    "\\temp\\",
-    "\\programdata\\",
-    "\\perflogs\\",
-    "\\$recycle.bin\\",
-    "\\downloads\\",
-    "/tmp/",
-    "/var/tmp/",
-    "/dev/shm/",
-    "/home/",
-    "/users/shared/",
-];
-
-fn location(f: &Facts<'_>) -> Option<Reason> {
-    let evidence: Vec<String> = subject_images(f)
-        .into_iter()
-        .filter(|i| {
-            let l = i.to_ascii_lowercase();
-            WRITABLE.iter().any(|w| l.contains(w))
-        })
-        .map(|i| format!("{i} runs from a user-writable folder"))
-        .collect();
-    (!evidence.is_empty()).then(|| Reason {
-        kind: ReasonKind::UnusualLocation,
-        weight: Weight::Moderate,
-        summary: "an unfamiliar binary (run from a user-writable folder) uses IPC".into(),
-        evidence,
-    })
-}
-
-fn ioc(f: &Facts<'_>) -> Option<Reason> {
-    let list = f.ioc?;
-    let mut evidence = Vec::new();
-    for (image, h) in f.hashes {
-        for hit in list.match_hashes(h) {
-            evidence.push(format!("{image}: known-bad hash {}", hit.value));
-        }
-    }
-    for e in f.ipc.into_iter().chain(f.window.iter()) {
-        if e.endpoint.kind != crate::ipc::EndpointKind::Pipe {
-            continue;
-        }
-        let name = e.endpoint.raw.as_deref().unwrap_or(&e.endpoint.name);
-        if let Some(hit) = list.match_pipe(name) {
-            evidence.push(format!(
-                "pipe {name} matches indicator {} ({} on {})",
-                hit.indicator,
-                e.kind.as_str(),
-                e.actor.label()
-            ));
-        }
-    }
-    for c in f.context {
-        let name = match &c.kind {
-            ContextKind::Dns { query, .. } => Some(query.as_str()),
-            ContextKind::Network { hostname, .. } => hostname.as_deref(),
-            _ => None,
-        };
-        if let Some(hit) = name.and_then(|n| list.match_domain(n)) {
-            evidence.push(format!(
-                "domain {} matches indicator {}",
-                hit.value, hit.indicator
-            ));
-        }
-    }
-    for p in f.chain.all() {
-        if let Some(cmd) = &p.process.command_line {
-            for hit in list.match_text(cmd) {
-                evidence.push(format!(
-                    "command line of {} names indicator {}",
-                    p.process.label(),
-                    hit.indicator
-                ));
-            }
-        }
-    }
-    (!evidence.is_empty()).then(|| Reason {
-        kind: ReasonKind::IocMatch,
-        weight: Weight::Strong,
-        summary: "a known-bad binary, pipe or domain is involved".into(),
-        evidence: dedup(evidence),
-    })
-}
-
-pub(crate) fn remote_address(ip: &str) -> bool {
-    let t = ip.trim().trim_start_matches("::ffff:");
-    !(t.is_empty()
-        || t == "-"
-        || t == "::1"
-        || t.starts_with("127.")
-        || t.eq_ignore_ascii_case("localhost")
-        || t == "0.0.0.0"
-        || t == "::")
-}
-
-/// Named pipes over `IPC$` that remote execution and reconnaissance use:
-/// service control (PsExec-style services), task scheduler, remote
-/// registry, the RPC endpoint mapper (DCOM), SAM and LSA.
-const SENSITIVE_PIPES: &[&str] = &[
-    "\\svcctl",
-    "\\atsvc",
-    "\\winreg",
-    "\\epmapper",
-    "\\samr",
-    "\\lsarpc",
-    "\\psexesvc",
-    "\\remcom_communicaton",
-];
-
-/// Computer accounts (`WS01$`) talk to each other all day.
-fn machine_account(user: Option<&str>) -> bool {
-    user.is_some_and(|u| u.trim_end().ends_with('$'))
-}
-
-fn lateral(f: &Facts<'_>) -> Option<Reason> {
-    let mut strong = Vec::new();
-    let mut routine = Vec::new();
-    if let Some(ip) = f.event_remote.filter(|ip| remote_address(ip)) {
-        strong.push(format!("the detection event names remote address {ip}"));
-    }
-    for c in f.context {
-        let when = c.time.map(|t| t.to_string()).unwrap_or_default();
-        match &c.kind {
-            ContextKind::Logon {
-                logon_type: Some(t @ (3 | 10)),
-                ip: Some(ip),
-                user,
-            } if remote_address(ip) && !machine_account(user.as_deref()) => strong.push(format!(
-                "{} logon (type {t}) from {ip}{} at {when}",
-                if *t == 3 {
-                    "network"
-                } else {
-                    "remote interactive"
-                },
-                user.as_deref()
-                    .map(|u| format!(" as {u}"))
-                    .unwrap_or_default(),
-            )),
-            ContextKind::Network {
-                process,
-                inbound: false,
-                destination: Some(d),
-                port: Some(p @ (135 | 445 | 5985 | 5986)),
-                ..
-            } if remote_address(d) && chain_has(f.chain, process) => strong.push(format!(
-                "{} connected to {d}:{p} at {when}",
-                process.label()
-            )),
-            ContextKind::Network {
-                process,
-                inbound: true,
-                source: Some(s),
-                ..
-            } if remote_address(s.rsplit_once(':').map_or(s, |(ip, _)| ip))
-                && chain_has(f.chain, process) =>
-            {
-                strong.push(format!(
-                    "{} accepted a connection from {s} at {when}",
-                    process.label()
-                ))
-            }
-            _ => {}
-        }
-    }
-    for e in f.ipc.into_iter().chain(f.window.iter()) {
-        if e.kind != IpcKind::IpcShare || machine_account(e.actor.user.as_deref()) {
-            continue;
-        }
-        let line = format!(
-            "IPC$ access to {} by {}{}",
-            e.endpoint.raw.as_deref().unwrap_or(&e.endpoint.name),
-            e.actor.user.as_deref().unwrap_or("(unknown user)"),
-            e.remote
-                .as_deref()
-                .map(|r| format!(" from {r}"))
-                .unwrap_or_default()
-        );
-        if SENSITIVE_PIPES.contains(&e.endpoint.name.as_str()) {
-            strong.push(line);
-        } else {
-            routine.push(line);
-        }
-    }
-    // IPC$ for other pipes (srvsvc, wkssvc: share and workstation
-    // browsing) is everyday traffic: recorded, not counted.
-    let weight = if strong.is_empty() {
-        Weight::Info
-    } else {
-        Weight::Strong
-    };
-    strong.extend(routine);
-    (!strong.is_empty()).then(|| Reason {
-        kind: ReasonKind::LateralMovement,
-        weight,
-        summary: if weight == Weight::Strong {
-            "signs of lateral movement around the IPC (remote logon or source, remote execution pipes over IPC$)".into()
-        } else {
-            "remote IPC$ access around the IPC (share browsing pipes, usually routine)".into()
-        },
-        evidence: dedup(strong),
-    })
-}
-
-fn chain_has(chain: &ProcessChain, p: &ProcessRef) -> bool {
-    chain.all().any(|c| {
-        (c.process.guid.is_some() && c.process.guid == p.guid)
-            || (c.process.pid.is_some()
-                && c.process.pid == p.pid
-                && c.process.image.as_deref().map(str::to_ascii_lowercase)
-                    == p.image.as_deref().map(str::to_ascii_lowercase))
-    })
 }
 
 fn baseline(f: &Facts<'_>) -> Option<Reason> {

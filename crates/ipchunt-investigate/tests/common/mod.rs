@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use ipchunt_core::{Detection, Event, Level, Locator, Provenance, RuleInfo, Taxonomy, Value};
-use ipchunt_investigate::Investigation;
+use ipchunt_investigate::{Enriched, Investigation, Reason, ReasonKind, Weight};
 
 pub const SYSMON: &str = "Microsoft-Windows-Sysmon/Operational";
 
@@ -205,4 +205,18 @@ pub fn dcom_scenario() -> (Vec<Event>, usize) {
         ),
     ];
     (events, 4)
+}
+
+/// The reason of that kind, if the escalation has one.
+pub fn reason(e: &Enriched, kind: ReasonKind) -> Option<&Reason> {
+    e.escalation.reasons.iter().find(|r| r.kind == kind)
+}
+
+/// Every reason's kind and weight.
+pub fn kinds(e: &Enriched) -> Vec<(ReasonKind, Weight)> {
+    e.escalation
+        .reasons
+        .iter()
+        .map(|r| (r.kind, r.weight))
+        .collect()
 }
