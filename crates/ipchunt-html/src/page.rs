@@ -35,6 +35,8 @@ pre{background:#f0f0ec;padding:8px;overflow:auto;max-height:360px;white-space:pr
 .filters label{display:flex;gap:4px;align-items:center}
 details.det{background:var(--card);border:1px solid var(--line);border-radius:6px;margin:10px 0;padding:6px 12px}
 details.det>summary{cursor:pointer;font-weight:600}
+dl.answers dt{font-weight:600;margin-top:8px}
+dl.answers dd{margin-left:18px}
 ul.tree,ul.tree ul{list-style:none;margin:0;padding-left:18px}
 ul.tree li{margin:2px 0}
 .me{background:#fff3c4;font-weight:600}

@@ -48,7 +48,7 @@ pub(crate) fn answer(f: &Facts<'_>, reasons: &[Reason]) -> Vec<Answer> {
     out.push(Answer {
         question: Q_UNUSUAL.into(),
         answer: if unusual.is_empty() {
-            "No: the processes involved are signed or of unknown signature, run from system or program folders, and match no indicator.".into()
+            "No: no process involved is known to be unsigned, none runs from a user-writable folder, and none matches an indicator.".into()
         } else {
             "Yes: see the evidence.".into()
         },
