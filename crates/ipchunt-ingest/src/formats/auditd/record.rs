@@ -111,12 +111,43 @@ fn parse_stamp(v: &str) -> Option<(i64, u32, u64)> {
     Some((secs, millis, serial.parse().ok()?))
 }
 
+/// Where the record starts: at the line's start, or after a syslog
+/// prefix (`... audisp-syslog: node=h type=SYSCALL msg=audit(...)`, or the
+/// kernel's `... kernel: audit: type=1300 audit(...)`).
+fn record_start(line: &str) -> &str {
+    if line.starts_with("type=") || line.starts_with("node=") {
+        return line;
+    }
+    for pat in [" node=", " type="] {
+        if let Some(i) = line.find(pat) {
+            return &line[i + 1..];
+        }
+    }
+    line
+}
+
+/// Record type names for the numbers the kernel log writes
+/// (`linux/audit.h`).
+fn type_name(t: &str) -> &str {
+    match t {
+        "1300" => "SYSCALL",
+        "1302" => "PATH",
+        "1306" => "SOCKADDR",
+        "1307" => "CWD",
+        "1309" => "EXECVE",
+        "1320" => "EOE",
+        "1327" => "PROCTITLE",
+        other => other,
+    }
+}
+
 /// Parses one line, or says why it is no audit record.
 pub fn parse_line(line: &str) -> Result<Record<'_>, String> {
     let (raw, enriched_part) = match line.split_once('\u{1d}') {
         Some((r, e)) => (r, Some(e)),
         None => (line, None),
     };
+    let raw = record_start(raw);
     let mut all = Vec::with_capacity(32);
     pairs(raw, &mut all, 0);
     let mut it = all.into_iter().peekable();
@@ -126,14 +157,27 @@ pub fn parse_line(line: &str) -> Result<Record<'_>, String> {
         it.next();
     }
     let rtype = match it.next() {
-        Some(("type", v)) => v.as_str(),
+        Some(("type", v)) => type_name(v.as_str()),
         _ => return Err("no `type=` at the start of the line: not an audit record".into()),
     };
-    let (secs, millis, serial) = match it.next() {
-        Some(("msg", RawVal::Bare(v))) => parse_stamp(v)
-            .ok_or_else(|| format!("bad audit stamp {v:?} (want audit(SECONDS.MILLIS:SERIAL):)"))?,
-        _ => return Err("no `msg=audit(...)` after the record type".into()),
+    // `msg=audit(...)`, or the kernel log's bare `audit(...)` (a word
+    // without `=`, which the pair splitter passes over).
+    let stamp = match it.peek() {
+        Some(("msg", RawVal::Bare(v))) if v.starts_with("audit(") => {
+            let v = *v;
+            it.next();
+            Some(v)
+        }
+        _ => raw
+            .split(' ')
+            .nth(if node.is_some() { 2 } else { 1 })
+            .filter(|w| w.starts_with("audit(")),
     };
+    let Some(stamp) = stamp else {
+        return Err("no `msg=audit(...)` after the record type".into());
+    };
+    let (secs, millis, serial) = parse_stamp(stamp)
+        .ok_or_else(|| format!("bad audit stamp {stamp:?} (want audit(SECONDS.MILLIS:SERIAL):)"))?;
     let fields: Vec<_> = it.collect();
     let mut enriched = Vec::new();
     if let Some(e) = enriched_part {
@@ -222,6 +266,25 @@ mod tests {
         let keys: Vec<_> = r.fields.iter().map(|(k, _)| *k).collect();
         assert_eq!(keys, ["pid", "uid", "op", "acct", "exe", "res"]);
         assert_eq!(r.enriched, vec![("UID", "root"), ("AUID", "alice")]);
+    }
+
+    #[test]
+    fn syslog_prefixes_and_kernel_log_form() {
+        let r = parse_line(
+            "Nov 20 09:14:00 web1 audisp-syslog: node=web1 type=EOE msg=audit(1700000000.123:4567): ",
+        )
+        .unwrap();
+        assert_eq!((r.node, r.rtype, r.serial), (Some("web1"), "EOE", 4567));
+        let r = parse_line(
+            "Nov 20 09:14:00 web1 kernel: audit: type=1300 audit(1700000000.123:4567): arch=c000003e syscall=42 success=yes pid=7",
+        )
+        .unwrap();
+        assert_eq!(
+            (r.rtype, r.secs, r.serial),
+            ("SYSCALL", 1_700_000_000, 4567)
+        );
+        assert_eq!(r.fields[0], ("arch", RawVal::Bare("c000003e")));
+        assert_eq!(r.fields.len(), 4);
     }
 
     #[test]
