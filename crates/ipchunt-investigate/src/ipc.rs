@@ -248,7 +248,8 @@ pub(crate) fn classify(ev: &Event, f: &Fields) -> Option<IpcEvent> {
         }
         Family::UnixConnect => {
             let raw = sources::socket_path(ev, f)?;
-            let ep = Endpoint::new(EndpointKind::Socket, crate::normalize::path(&raw), &raw);
+            let mut ep = Endpoint::new(EndpointKind::Socket, crate::normalize::path(&raw), &raw);
+            ep.label = socket_label(&ep.name).map(str::to_owned);
             Some(base(IpcKind::UnixSocket, sources::actor(ev, f), ep))
         }
         Family::Xpc => {
@@ -257,4 +258,17 @@ pub(crate) fn classify(ev: &Event, f: &Fields) -> Option<IpcEvent> {
             Some(base(IpcKind::XpcConnect, sources::actor(ev, f), ep))
         }
     }
+}
+
+/// Names for well-known Unix sockets.
+fn socket_label(normalized: &str) -> Option<&'static str> {
+    Some(match normalized {
+        "/run/dbus/system_bus_socket" | "/var/run/dbus/system_bus_socket" => "D-Bus system bus",
+        "/run/user/<n>/bus" => "D-Bus session bus",
+        "/run/docker.sock" | "/var/run/docker.sock" => "Docker API",
+        "/run/containerd/containerd.sock" => "containerd API",
+        "/run/systemd/private" => "systemd manager",
+        "/run/snapd.socket" => "snapd API",
+        _ => return None,
+    })
 }

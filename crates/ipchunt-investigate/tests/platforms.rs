@@ -175,3 +175,29 @@ fn unsigned_macos_helper_over_xpc_is_escalated_and_platform_binaries_are_not() {
         );
     }
 }
+
+#[test]
+fn well_known_sockets_are_named() {
+    let tax = Taxonomy::builtin();
+    let mut p =
+        ipchunt_core::Provenance::new("audit.log".into(), ipchunt_core::Locator::Line(1), "auditd");
+    p.channel = Some("auditd".into());
+    p.computer = Some("lnx1".into());
+    let mut e = Event::new(p);
+    for (k, v) in [
+        ("syscall", "connect"),
+        ("Image", "/usr/bin/python3"),
+        ("ProcessId", "4242"),
+        ("SocketPath", "/run/user/1000/bus"),
+    ] {
+        e.push(tax.resolve(k), ipchunt_core::Value::str(v));
+    }
+    let ipc = Investigation::new(tax)
+        .classify(&e)
+        .expect("a Unix socket connect");
+    assert_eq!(ipc.kind, IpcKind::UnixSocket);
+    assert_eq!(ipc.endpoint.name, "/run/user/<n>/bus");
+    assert_eq!(ipc.endpoint.raw.as_deref(), Some("/run/user/1000/bus"));
+    assert_eq!(ipc.endpoint.label.as_deref(), Some("D-Bus session bus"));
+    assert_eq!(ipc.actor.pid, Some(4242));
+}
