@@ -11,6 +11,7 @@
 //! `ActionType`, whose values are specific to each table.
 
 mod table;
+mod values;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;

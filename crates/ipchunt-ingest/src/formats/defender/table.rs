@@ -2,13 +2,12 @@
 //! Sysmon's field names.
 
 use std::borrow::Cow;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use ipchunt_core::{Event, Locator, Provenance, Raw, Taxonomy, Value};
-use jiff::Timestamp;
 use serde_json::Value as J;
 
+use super::values::{account, cell, hashes, join_path, pipe_name, registry_path, timestamp};
 use crate::formats::fill::Fill;
 use crate::names::FieldNames;
 
@@ -51,18 +50,6 @@ impl Table {
 /// Columns that name the table when an export has one.
 const TABLE_COLUMNS: [&str; 4] = ["Table", "TableName", "$table", "Type"];
 
-/// The text of a cell: strings as they are, numbers and booleans in their
-/// JSON form, objects and arrays as JSON text; empty and null are absent.
-pub fn cell<'a>(cols: &[(&str, &'a J)], name: &str) -> Option<Cow<'a, str>> {
-    let v = cols.iter().find(|(k, _)| *k == name)?.1;
-    let t: Cow<'a, str> = match v {
-        J::Null => return None,
-        J::String(s) => Cow::Borrowed(s.as_str()),
-        other => Cow::Owned(other.to_string()),
-    };
-    (!t.is_empty()).then_some(t)
-}
-
 /// The row's table: a table column if present, else by `ActionType`.
 pub fn identify(cols: &[(&str, &J)]) -> Table {
     for c in TABLE_COLUMNS {
@@ -82,91 +69,6 @@ pub fn identify(cols: &[(&str, &J)]) -> Table {
         a if a.starts_with("RegistryKey") || a.starts_with("RegistryValue") => Table::Registry,
         _ => Table::Events,
     }
-}
-
-/// A folder and file name as one path. Defender's `FolderPath` usually
-/// already ends with the file name; a bare folder gets it appended.
-fn join_path(folder: Option<&str>, file: Option<&str>) -> Option<String> {
-    match (folder, file) {
-        (Some(d), Some(f)) => {
-            let lower_d = d.to_ascii_lowercase();
-            let lower_f = f.to_ascii_lowercase();
-            if lower_d.ends_with(&lower_f)
-                && lower_d[..lower_d.len() - lower_f.len()].ends_with(['\\', '/'])
-            {
-                Some(d.to_owned())
-            } else {
-                let sep = if d.contains('\\') { '\\' } else { '/' };
-                Some(format!("{}{sep}{f}", d.trim_end_matches(['\\', '/'])))
-            }
-        }
-        (Some(d), None) => Some(d.to_owned()),
-        (None, Some(f)) => Some(f.to_owned()),
-        (None, None) => None,
-    }
-}
-
-/// Registry hive names as Sysmon writes them.
-fn registry_path(key: &str) -> String {
-    const HIVES: [(&str, &str); 5] = [
-        ("HKEY_LOCAL_MACHINE", "HKLM"),
-        ("HKEY_CURRENT_USER", "HKU"),
-        ("HKEY_USERS", "HKU"),
-        ("HKEY_CLASSES_ROOT", "HKCR"),
-        ("HKEY_CURRENT_CONFIG", "HKCC"),
-    ];
-    for (long, short) in HIVES {
-        if key.len() >= long.len() && key[..long.len()].eq_ignore_ascii_case(long) {
-            return format!("{short}{}", &key[long.len()..]);
-        }
-    }
-    key.to_owned()
-}
-
-/// A pipe name as Sysmon writes it: `\Device\NamedPipe\x` becomes `\x`.
-pub fn pipe_name(raw: &str) -> String {
-    const PREFIX: &str = "\\Device\\NamedPipe";
-    if raw.len() >= PREFIX.len() && raw[..PREFIX.len()].eq_ignore_ascii_case(PREFIX) {
-        let rest = &raw[PREFIX.len()..];
-        if rest.starts_with('\\') {
-            return rest.to_owned();
-        }
-        return format!("\\{rest}");
-    }
-    if raw.starts_with('\\') {
-        raw.to_owned()
-    } else {
-        format!("\\{raw}")
-    }
-}
-
-fn timestamp(t: &str) -> Option<Timestamp> {
-    if let Ok(ts) = Timestamp::from_str(t) {
-        return Some(ts);
-    }
-    // `2026-11-20 09:14:00.123` and `2026-11-20T09:14:00` without an
-    // offset: Advanced Hunting times are UTC.
-    let civil = jiff::civil::DateTime::from_str(t.trim()).ok()?;
-    civil
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .ok()
-        .map(|z| z.timestamp())
-}
-
-fn account(domain: Option<Cow<'_, str>>, name: Option<Cow<'_, str>>) -> Option<String> {
-    match (domain, name) {
-        (Some(d), Some(n)) => Some(format!("{d}\\{n}")),
-        (None, Some(n)) => Some(n.into_owned()),
-        _ => None,
-    }
-}
-
-fn hashes(cols: &[(&str, &J)], prefix: &str) -> Option<String> {
-    let parts: Vec<String> = ["SHA1", "MD5", "SHA256"]
-        .iter()
-        .filter_map(|h| cell(cols, &format!("{prefix}{h}")).map(|v| format!("{h}={v}")))
-        .collect();
-    (!parts.is_empty()).then(|| parts.join(","))
 }
 
 /// Maps rows to events, sharing strings across a file's rows.
@@ -413,56 +315,6 @@ fn unpack_additional(f: &mut Fill, names: &mut FieldNames<'_>, add: &serde_json:
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_join_once() {
-        assert_eq!(
-            join_path(Some("C:\\Windows\\System32\\cmd.exe"), Some("cmd.exe")).as_deref(),
-            Some("C:\\Windows\\System32\\cmd.exe")
-        );
-        assert_eq!(
-            join_path(Some("C:\\Windows\\System32\\"), Some("cmd.exe")).as_deref(),
-            Some("C:\\Windows\\System32\\cmd.exe")
-        );
-        assert_eq!(
-            join_path(Some("/usr/bin"), Some("curl")).as_deref(),
-            Some("/usr/bin/curl")
-        );
-        assert_eq!(
-            join_path(Some("C:\\Tools\\notcmd.exe"), Some("cmd.exe")).as_deref(),
-            Some("C:\\Tools\\notcmd.exe\\cmd.exe")
-        );
-        assert_eq!(join_path(None, None), None);
-    }
-
-    #[test]
-    fn names_as_sysmon_writes_them() {
-        assert_eq!(
-            pipe_name("\\Device\\NamedPipe\\MSSE-1234-server"),
-            "\\MSSE-1234-server"
-        );
-        assert_eq!(pipe_name("\\device\\namedpipe\\x"), "\\x");
-        assert_eq!(pipe_name("msagent_12"), "\\msagent_12");
-        assert_eq!(
-            registry_path("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Ole"),
-            "HKLM\\SOFTWARE\\Microsoft\\Ole"
-        );
-        assert_eq!(
-            registry_path("HKEY_CURRENT_USER\\S-1-5-21-1\\x"),
-            "HKU\\S-1-5-21-1\\x"
-        );
-    }
-
-    #[test]
-    fn timestamps_with_and_without_offset() {
-        let want = "2026-11-20T09:14:00.1234567Z";
-        assert_eq!(
-            timestamp(want).map(|t| t.to_string()).as_deref(),
-            Some("2026-11-20T09:14:00.1234567Z")
-        );
-        assert!(timestamp("2026-11-20 09:14:00.123").is_some());
-        assert!(timestamp("yesterday").is_none());
-    }
 
     #[test]
     fn tables_by_column_or_action() {
