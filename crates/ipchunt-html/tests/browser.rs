@@ -71,7 +71,8 @@ fn report_opens_in_chromium_and_runs_no_injected_script() {
         &bin,
         &dir,
         "profile-dom",
-        &["--dump-dom".into()],
+        // Let pending tasks (an image's error event, timers) run first.
+        &["--virtual-time-budget=3000".into(), "--dump-dom".into()],
         &page,
         &dom_path,
     );
