@@ -1,107 +1,19 @@
-//! The compiled engine: per distinct event source, a program holding the
-//! rules its gate lets in and one scanner per field they test; per event,
-//! the scanners run, and only rules with a hit (or whose condition needs
-//! no literal) have their condition evaluated.
+//! The compiled engine: per distinct event source, a [`Program`] holding
+//! the rules its gate lets in and scanners over the fields they test; per
+//! event, the trigger scanners run, and only rules with a needed hit (or
+//! whose condition needs no literal) have their condition evaluated.
 
 use std::sync::{Arc, Mutex, RwLock};
 
 use ahash::AHashMap;
-use ipchunt_core::{Event, RuleInfo, SourceSpec, Taxonomy};
+use ipchunt_core::{Event, RuleInfo, Taxonomy};
 
 use crate::compile::CRule;
 use crate::condition::Oracle;
 use crate::gate::{GateIndex, GateKey};
-use crate::literal::{FieldScanner, Sink};
 use crate::pred::{Pred, PredId, Target};
+use crate::program::{EventOracle, Program, ScanSink, Scratch, Tables};
 use crate::{LoadedCorrelation, Match, Rejection};
-
-/// What runs for one event source.
-#[derive(Debug, Default)]
-struct Program {
-    scanners: Vec<FieldScanner>,
-    /// Rules to evaluate on every event of the source.
-    always: Vec<u32>,
-    /// Rules admitted only when the event also meets a source's `where`.
-    checks: AHashMap<u32, Vec<SourceSpec>>,
-    /// Whether any rule is admitted at all.
-    empty: bool,
-}
-
-/// Per-event working memory; reused between events.
-#[derive(Debug, Default)]
-pub struct Scratch {
-    bits: Vec<u64>,
-    set: Vec<PredId>,
-    marked: Vec<u64>,
-    candidates: Vec<u32>,
-}
-
-impl Scratch {
-    fn fit(&mut self, preds: usize, rules: usize) {
-        self.bits.resize(preds.div_ceil(64), 0);
-        self.marked.resize(rules.div_ceil(64), 0);
-    }
-
-    fn clear(&mut self) {
-        for p in self.set.drain(..) {
-            self.bits[(p / 64) as usize] = 0;
-        }
-        for r in self.candidates.drain(..) {
-            self.marked[(r / 64) as usize] = 0;
-        }
-    }
-
-    fn mark(&mut self, rule: u32) {
-        let (w, b) = ((rule / 64) as usize, rule % 64);
-        if self.marked[w] & (1 << b) == 0 {
-            self.marked[w] |= 1 << b;
-            self.candidates.push(rule);
-        }
-    }
-}
-
-/// The scan's sink: sets predicate bits and marks the rules whose
-/// condition needs one of them.
-struct ScanSink<'a> {
-    s: &'a mut Scratch,
-    pred_rule: &'a [u32],
-    trigger: &'a [bool],
-}
-
-impl Sink for ScanSink<'_> {
-    #[inline]
-    fn is_set(&self, p: PredId) -> bool {
-        self.s.bits[(p / 64) as usize] & (1 << (p % 64)) != 0
-    }
-    #[inline]
-    fn set(&mut self, p: PredId) {
-        self.s.bits[(p / 64) as usize] |= 1 << (p % 64);
-        self.s.set.push(p);
-        if self.trigger[p as usize] {
-            self.s.mark(self.pred_rule[p as usize]);
-        }
-    }
-}
-
-/// Answers predicates during condition evaluation.
-struct EventOracle<'a> {
-    ev: &'a Event,
-    preds: &'a [Pred],
-    scanned: &'a [bool],
-    bits: &'a [u64],
-}
-
-impl Oracle for EventOracle<'_> {
-    #[inline]
-    fn pred(&mut self, p: PredId) -> bool {
-        let i = p as usize;
-        if self.scanned[i] {
-            self.bits[i / 64] & (1 << (i % 64)) != 0
-        } else {
-            self.preds[i].eval(self.ev)
-        }
-    }
-}
 
 /// Compiled Sigma rules, ready to run over events. `Send + Sync`: share it
 /// between threads.
@@ -110,6 +22,9 @@ pub struct Engine {
     pub(crate) tax: Arc<Taxonomy>,
     pub(crate) preds: Vec<Pred>,
     pub(crate) pred_rule: Vec<u32>,
+    /// Per predicate: the id of its target (field or keywords).
+    pub(crate) pred_target: Vec<u32>,
+    pub(crate) targets: usize,
     pub(crate) scanned: Vec<bool>,
     pub(crate) rules: Vec<CRule>,
     pub(crate) infos: Vec<Arc<RuleInfo>>,
@@ -144,6 +59,15 @@ pub(crate) struct Parts {
 impl Engine {
     pub(crate) fn build(p: Parts) -> Engine {
         let scanned: Vec<bool> = p.preds.iter().map(Pred::scanned).collect();
+        let mut target_ids: AHashMap<Target, u32> = AHashMap::new();
+        let pred_target: Vec<u32> = p
+            .preds
+            .iter()
+            .map(|x| {
+                let n = target_ids.len() as u32;
+                *target_ids.entry(x.target.clone()).or_insert(n)
+            })
+            .collect();
         let mut gate = GateIndex::default();
         let mut needs_hit = Vec::with_capacity(p.rules.len());
         let mut trigger = vec![false; p.preds.len()];
@@ -175,6 +99,8 @@ impl Engine {
             tax: p.tax,
             preds: p.preds,
             pred_rule: p.pred_rule,
+            pred_target,
+            targets: target_ids.len(),
             scanned,
             rules: p.rules,
             needs_hit,
@@ -252,37 +178,20 @@ impl Engine {
         }
     }
 
+    fn tables(&self) -> Tables<'_> {
+        Tables {
+            preds: &self.preds,
+            pred_rule: &self.pred_rule,
+            pred_target: &self.pred_target,
+            targets: self.targets,
+            scanned: &self.scanned,
+            trigger: &self.trigger,
+            needs_hit: &self.needs_hit,
+        }
+    }
+
     fn build_program(&self, key: &GateKey) -> Program {
-        let admitted = self.gate.admit(key);
-        let mut by_field: AHashMap<Target, Vec<(PredId, &Pred)>> = AHashMap::new();
-        let mut always = Vec::new();
-        let mut rule_set = vec![false; self.rules.len()];
-        for r in &admitted.rules {
-            rule_set[*r as usize] = true;
-            if !self.needs_hit[*r as usize] {
-                always.push(*r);
-            }
-        }
-        for (i, p) in self.preds.iter().enumerate() {
-            if !self.scanned[i] || !rule_set[self.pred_rule[i] as usize] {
-                continue;
-            }
-            by_field
-                .entry(p.target.clone())
-                .or_default()
-                .push((i as PredId, p));
-        }
-        let mut scanners: Vec<FieldScanner> = by_field
-            .into_iter()
-            .map(|(k, ps)| FieldScanner::build(k, &ps))
-            .collect();
-        scanners.sort_by_key(|s| format!("{:?}", s.field));
-        Program {
-            scanners,
-            always,
-            checks: admitted.checks,
-            empty: admitted.rules.is_empty(),
-        }
+        Program::build(self.gate.admit(key), &self.tables())
     }
 
     /// Appends the matches of all detection rules on `ev` to `out`.
@@ -305,26 +214,15 @@ impl Engine {
         if prog.empty {
             return;
         }
-        s.fit(self.preds.len(), self.rules.len());
+        s.fit(self.preds.len(), self.rules.len(), prog.full.len());
         {
             let mut sink = ScanSink {
                 s,
                 pred_rule: &self.pred_rule,
-                trigger: &self.trigger,
+                trigger: Some(&self.trigger),
             };
-            for sc in &prog.scanners {
-                match &sc.field {
-                    Target::Field(f) => {
-                        if let Some(v) = f.get(ev) {
-                            sc.scan(v, &self.preds, &mut sink);
-                        }
-                    }
-                    Target::Keywords => {
-                        for (_, v) in ev.fields() {
-                            sc.scan(v.as_ref(), &self.preds, &mut sink);
-                        }
-                    }
-                }
+            for sc in &prog.trig {
+                crate::program::scan(sc, ev, &self.preds, &mut sink);
             }
         }
         for r in &prog.always {
@@ -332,26 +230,30 @@ impl Engine {
         }
         let mut cands = std::mem::take(&mut s.candidates);
         cands.sort_unstable();
+        let t = self.tables();
         for r in &cands {
-            self.eval_rule(*r, ev, &prog, &s.bits, out);
+            self.eval_rule(*r, ev, &prog, &t, s, out);
         }
         s.candidates = cands;
         s.clear();
     }
 
-    fn eval_rule(&self, r: u32, ev: &Event, prog: &Program, bits: &[u64], out: &mut Vec<Match>) {
+    fn eval_rule(
+        &self,
+        r: u32,
+        ev: &Event,
+        prog: &Program,
+        t: &Tables<'_>,
+        s: &mut Scratch,
+        out: &mut Vec<Match>,
+    ) {
         if let Some(specs) = prog.checks.get(&r)
             && !specs.iter().any(|sp| sp.matches(ev, &self.tax))
         {
             return;
         }
         let rule = &self.rules[r as usize];
-        let mut o = EventOracle {
-            ev,
-            preds: &self.preds,
-            scanned: &self.scanned,
-            bits,
-        };
+        let mut o = EventOracle { ev, t, prog, s };
         if !rule.cond.eval(&rule.dets, &mut o) {
             return;
         }

@@ -23,12 +23,14 @@ mod info;
 mod literal;
 mod modifiers;
 mod pred;
+mod program;
 mod ruleset;
 mod trie;
 
 use std::sync::Arc;
 
-pub use engine::{Engine, Scratch};
+pub use engine::Engine;
+pub use program::Scratch;
 pub use ruleset::RuleSet;
 
 /// A rule that cannot be used (or, among [`Engine::warnings`], one that is
