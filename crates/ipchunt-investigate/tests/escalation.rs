@@ -346,3 +346,33 @@ fn office_starting_an_interpreter_is_dde_exploitation() {
         }));
     }
 }
+
+#[test]
+fn a_com_server_starting_a_helper_is_only_recorded() {
+    let helper = proc_create(
+        "H",
+        "2024-05-01T10:00:00Z",
+        (
+            "C:\\Windows\\System32\\WerFault.exe",
+            "{00000000-0000-0000-0000-0000000000f2}",
+            "20",
+            "WerFault.exe -u",
+        ),
+        (
+            "C:\\Windows\\System32\\dllhost.exe",
+            "{00000000-0000-0000-0000-0000000000f1}",
+            "10",
+            "dllhost.exe /Processid:{AB8902B4-09CA-4BB6-B78D-A8F59079A8D5}",
+        ),
+        "CORP\\bob",
+        "Medium",
+    );
+    let inv = investigation(std::slice::from_ref(&helper));
+    assert_eq!(
+        inv.classify(&helper).unwrap().kind,
+        ipchunt_investigate::IpcKind::ComChild
+    );
+    let e = &inv.enrich(&[detection(&helper, Level::Low, &[])])[0];
+    assert_eq!(kinds(e), vec![(ReasonKind::DcomExploitation, Weight::Info)]);
+    assert_eq!(e.escalation.decision, Decision::LikelyBenign);
+}
