@@ -156,7 +156,7 @@ fn a_folder_of_mixed_sources_reads_each_file_with_its_reader() {
     assert_eq!(report.by_format.get("auditd"), Some(&3));
     assert_eq!(report.by_format.get("sysmon-linux"), Some(&3));
     assert_eq!(report.by_format.get("eslogger"), Some(&2));
-    assert_eq!(report.by_format.get("defender"), Some(&5));
+    assert_eq!(report.by_format.get("defender"), Some(&6));
     // The known bad records: one line in the awkward audit log, two rows of
     // the awkward Defender CSV.
     assert_eq!(report.bad_records, 3, "{:?}", sink.bad.lock().unwrap());

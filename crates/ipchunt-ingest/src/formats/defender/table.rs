@@ -142,6 +142,8 @@ impl<'t> Mapper<'t> {
             c("InitiatingProcessAccountName"),
         );
         let target = join_path(c("FolderPath").as_deref(), c("FileName").as_deref());
+        let os = os_family(actor.as_deref().into_iter().chain(target.as_deref()));
+        put(&mut f, "OsFamily", os.map(str::to_owned));
         let add = if table == Table::Events {
             additional(cols)
         } else {
@@ -312,9 +314,42 @@ fn unpack_additional(f: &mut Fill, names: &mut FieldNames<'_>, add: &serde_json:
     }
 }
 
+/// The device's kind of operating system, from the style of the first
+/// absolute path among `paths`: `windows` (`C:\...`, `\\server\...`) or
+/// `unix` (`/...`, Defender for Endpoint on Linux and macOS). The rows
+/// themselves name no platform (only `DeviceInfo` does).
+fn os_family<'a>(paths: impl Iterator<Item = &'a str>) -> Option<&'static str> {
+    for p in paths {
+        let b = p.as_bytes();
+        if b.first() == Some(&b'/') {
+            return Some("unix");
+        }
+        if p.starts_with("\\\\")
+            || (b.len() > 2 && b[0].is_ascii_alphabetic() && &b[1..3] == b":\\")
+        {
+            return Some("windows");
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn os_family_from_path_style() {
+        assert_eq!(
+            os_family(["C:\\Windows\\x.exe"].into_iter()),
+            Some("windows")
+        );
+        assert_eq!(os_family(["", "/usr/bin/socat"].into_iter()), Some("unix"));
+        assert_eq!(
+            os_family(["\\\\srv\\share\\a.exe"].into_iter()),
+            Some("windows")
+        );
+        assert_eq!(os_family(["socat"].into_iter()), None);
+    }
 
     #[test]
     fn tables_by_column_or_action() {

@@ -268,3 +268,26 @@ fn hostile_input_is_reported_not_panicked_on() {
     assert_eq!(r.bad.len(), 1);
     assert_eq!(r.text(0, "AdditionalFields").as_deref(), Some("{not json"));
 }
+
+#[test]
+fn rows_from_linux_devices_feed_linux_rules() {
+    const LINUX: &str = include_str!("../../../tests/fixtures/defender/linux_device_processes.csv");
+    let r = csv_run("linux.csv", LINUX);
+    assert!(r.bad.is_empty(), "{:?}", r.bad);
+    assert_eq!(r.events.len(), 2);
+    assert_eq!(r.text(0, "Image").as_deref(), Some("/usr/bin/socat"));
+    assert_eq!(r.text(0, "ParentImage").as_deref(), Some("/usr/bin/bash"));
+    assert_eq!(r.text(0, "OsFamily").as_deref(), Some("unix"));
+    assert_eq!(
+        r.text(1, "CommandLine").as_deref(),
+        Some("docker ps --format \"{{.Names}}, {{.Status}}\"")
+    );
+    let linux = r
+        .tax
+        .sources_for(Some("linux"), Some("process_creation"), None);
+    assert!(linux.iter().any(|s| s.matches(&r.events[0], &r.tax)));
+    // Windows rows are not Linux process creations.
+    let w = csv_run("proc.csv", PROCESS_CSV);
+    assert_eq!(w.text(0, "OsFamily").as_deref(), Some("windows"));
+    assert!(!linux.iter().any(|s| s.matches(&w.events[0], &w.tax)));
+}
