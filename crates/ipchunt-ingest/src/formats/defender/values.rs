@@ -51,8 +51,10 @@ pub fn registry_path(key: &str) -> String {
         ("HKEY_CURRENT_CONFIG", "HKCC"),
     ];
     for (long, short) in HIVES {
-        if key.len() >= long.len() && key[..long.len()].eq_ignore_ascii_case(long) {
-            return format!("{short}{}", &key[long.len()..]);
+        if let (Some(head), Some(rest)) = (key.get(..long.len()), key.get(long.len()..))
+            && head.eq_ignore_ascii_case(long)
+        {
+            return format!("{short}{rest}");
         }
     }
     key.to_owned()
@@ -61,8 +63,9 @@ pub fn registry_path(key: &str) -> String {
 /// A pipe name as Sysmon writes it: `\Device\NamedPipe\x` becomes `\x`.
 pub fn pipe_name(raw: &str) -> String {
     const PREFIX: &str = "\\Device\\NamedPipe";
-    if raw.len() >= PREFIX.len() && raw[..PREFIX.len()].eq_ignore_ascii_case(PREFIX) {
-        let rest = &raw[PREFIX.len()..];
+    if let (Some(head), Some(rest)) = (raw.get(..PREFIX.len()), raw.get(PREFIX.len()..))
+        && head.eq_ignore_ascii_case(PREFIX)
+    {
         if rest.starts_with('\\') {
             return rest.to_owned();
         }
@@ -137,6 +140,15 @@ mod tests {
         );
         assert_eq!(pipe_name("\\device\\namedpipe\\x"), "\\x");
         assert_eq!(pipe_name("msagent_12"), "\\msagent_12");
+        // Multi-byte characters where a prefix would end are no prefix.
+        assert_eq!(
+            pipe_name("\\Device\\NamedPip\u{e9}x"),
+            "\\Device\\NamedPip\u{e9}x"
+        );
+        assert_eq!(
+            registry_path("HKEY_LOCAL_MACHIN\u{e9}\\x"),
+            "HKEY_LOCAL_MACHIN\u{e9}\\x"
+        );
         assert_eq!(
             registry_path("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Ole"),
             "HKLM\\SOFTWARE\\Microsoft\\Ole"
