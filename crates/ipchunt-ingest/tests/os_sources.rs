@@ -229,3 +229,51 @@ fn other_exports_of_sysmon_for_linux_are_read_by_the_windows_readers() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn fixtures_with_inserted_characters_are_read_without_panics() {
+    // Multi-byte characters, quotes, separators and line breaks inserted at
+    // pseudo-random places, many times over, in every fixture.
+    const INSERTS: [&str; 8] = ["\u{e9}", "\"", "'", ",", "=", "\n", "\u{1d}", "\\"];
+    let dir = std::env::temp_dir().join(format!("ipchunt-os-mutate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut n = 0;
+    for sub in ["auditd", "sysmon_linux", "eslogger", "defender"] {
+        for entry in std::fs::read_dir(fixture(sub)).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for _ in 0..12 {
+                let mut t = text.clone();
+                for _ in 0..40 {
+                    let mut at = (next() as usize) % t.len();
+                    while !t.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    t.insert_str(at, INSERTS[(next() as usize) % INSERTS.len()]);
+                }
+                std::fs::write(dir.join(format!("{n}.txt")), t).unwrap();
+                n += 1;
+            }
+        }
+    }
+    let tax = Taxonomy::builtin();
+    let sink = Keep::default();
+    let report = ingest(
+        std::slice::from_ref(&dir),
+        &IngestOptions::default(),
+        &tax,
+        &sink,
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(report.files_seen, n as u64);
+    assert_eq!(report.records, report.events + report.bad_records);
+    for f in sink.files.lock().unwrap().iter() {
+        assert_eq!(f.records, f.events + f.bad, "{}", f.file);
+    }
+}
