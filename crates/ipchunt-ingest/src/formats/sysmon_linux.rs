@@ -60,7 +60,7 @@ fn is_syslog(head: &[u8]) -> bool {
     {
         return false;
     }
-    head_lines(head, 8).iter().any(|l| {
+    head_lines(head, usize::MAX).iter().any(|l| {
         event_xml(l)
             .is_some_and(|x| !l.trim_start().starts_with("<Event") && x.contains("Linux-Sysmon"))
     })
