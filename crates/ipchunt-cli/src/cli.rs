@@ -31,6 +31,64 @@ pub enum Command {
     /// What the vendors' rules for a technique look for (Sigma, Elastic, Splunk), on one field taxonomy.
     /// Example: ipchunt catalog --technique T1559 ../sigma/rules ../elastic/rules ../splunk/detections
     Catalog(CatalogArgs),
+    /// Every IPC event in time order, per host, with bursts flagged.
+    /// Example: ipchunt timeline logs/ --format csv -o ipc.csv
+    Timeline(TimelineArgs),
+    /// Learn which processes talk to which IPC endpoints, to flag what deviates later.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Log files or folders (read recursively).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Only this host.
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// table, jsonl or csv (Timesketch-ready).
+    #[arg(long, short = 'f', value_enum, default_value = "table")]
+    pub format: TimelineFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// No progress bar and no per-host summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimelineFormat {
+    Table,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Add the IPC seen in these logs to a baseline database (created if needed; learning again updates it).
+    /// Example: ipchunt baseline learn normal-week/ --db baseline.sqlite
+    Learn(BaselineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// Log files or folders of normal activity.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The baseline database (SQLite).
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +126,8 @@ pub enum OutputFormat {
     Jsonl,
     /// CSV that Timesketch imports as it is.
     Csv,
+    /// One self-contained HTML report (use with -o report.html).
+    Html,
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +179,20 @@ pub struct HuntArgs {
     /// Write every bad record (file, record, reason) to this file instead of standard error.
     #[arg(long, value_name = "FILE")]
     pub bad_log: Option<PathBuf>,
+
+    /// Compare the IPC seen with a baseline learned by `ipchunt baseline learn`: report edges
+    /// never seen or seen on few hosts. Example: --baseline baseline.sqlite
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Known-bad hashes, pipe names and domains, one per line (see docs/investigation.md).
+    /// Example: --ioc iocs.txt
+    #[arg(long, value_name = "FILE")]
+    pub ioc: Option<PathBuf>,
+
+    /// Skip the investigation (process chains, escalation decisions): faster on huge inputs.
+    #[arg(long)]
+    pub no_investigate: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,4 @@
-//! `ipchunt hunt`: read, detect, correlate, report.
+//! `ipchunt hunt`: read, detect, correlate, investigate, report.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -9,13 +9,15 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use ipchunt_core::{Detection, Level, Taxonomy};
 use ipchunt_ingest::{IngestOptions, IngestReport};
-use ipchunt_report::{RunSummary, Totals};
+use ipchunt_investigate::Investigation;
+use ipchunt_report::{DetectionWriter, RunSummary, Totals};
 
-use crate::cli::HuntArgs;
+use crate::cli::{HuntArgs, OutputFormat};
 use crate::exit::Exit;
-use crate::output::open_writer;
+use crate::investigate::{self, extra_json};
+use crate::output::{open_output, open_writer};
 use crate::progress::Progress;
-use crate::rules::{Correlations, load_engine};
+use crate::rules::{Correlations, Loaded, load_engine};
 use crate::sink::{BadReporter, Counters, HuntSink};
 use crate::timewin::Window;
 
@@ -30,11 +32,37 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         Ok(w) => w,
         Err(e) => return usage(&format!("{e:#}")),
     };
+    let streaming = args.paths.len() == 1 && args.paths[0] == std::path::Path::new("-");
+    let html = args.format == Some(OutputFormat::Html);
+    if html && streaming {
+        return usage("--format html needs files: a report is written once the hunt ends");
+    }
+    if html && args.no_investigate {
+        return usage("--format html shows the investigation; drop --no-investigate");
+    }
     let progress = Progress::new(args.quiet);
     let loaded = load_engine(&args.rules, !args.no_builtin, tax.clone(), &progress)?;
     let engine = &loaded.engine;
     let mut correlations = Correlations::new(engine, &tax, &progress);
-    let mut writer = open_writer(args.format, args.output.as_deref(), tax.clone())?;
+    let investigation = if args.no_investigate {
+        None
+    } else {
+        Some(Mutex::new(investigate::build(
+            tax.clone(),
+            args.ioc.as_deref(),
+            args.baseline.as_deref(),
+            &progress,
+        )?))
+    };
+    let mut writer: Option<Box<dyn DetectionWriter>> = if html {
+        None
+    } else {
+        Some(open_writer(
+            args.format,
+            args.output.as_deref(),
+            tax.clone(),
+        )?)
+    };
     let bad_out: Option<Box<dyn Write + Send>> = match &args.bad_log {
         Some(p) => Some(Box::new(BufWriter::new(
             File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
@@ -42,7 +70,6 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         None => None,
     };
 
-    let streaming = args.paths.len() == 1 && args.paths[0] == std::path::Path::new("-");
     let (tx, rx) = crossbeam_channel::unbounded::<Detection>();
     let sink = HuntSink {
         engine,
@@ -54,6 +81,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         counters: Counters::default(),
         bad: BadReporter::new(bad_out),
         progress: &progress,
+        investigation: investigation.as_ref(),
     };
     let opts = IngestOptions {
         threads: args.threads,
@@ -79,13 +107,16 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
             (report, sink.correlation_inputs, sink.counters, sink.bad)
         });
         for d in rx.iter() {
-            if streaming {
-                summary.add(&d);
-                if let Err(e) = writer.write(&d, None) {
-                    write_err.get_or_insert(e);
-                }
-            } else {
+            if !streaming {
                 found.push(d);
+                continue;
+            }
+            summary.add(&d);
+            let extra = enrich_one(investigation.as_ref(), &d);
+            if let Some(w) = writer.as_mut()
+                && let Err(e) = w.write(&d, extra.as_ref())
+            {
+                write_err.get_or_insert(e);
             }
         }
         worker.join()
@@ -101,7 +132,16 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         .unwrap_or_else(|p| p.into_inner());
     for d in correlations.run(inputs) {
         if d.rule.level >= min_level {
-            found.push(d);
+            if streaming {
+                summary.add(&d);
+                let extra = enrich_one(investigation.as_ref(), &d);
+                if let Some(w) = writer.as_mut() {
+                    w.write(&d, extra.as_ref())
+                        .context("cannot write detections")?;
+                }
+            } else {
+                found.push(d);
+            }
         }
     }
     found.sort_by(|a, b| {
@@ -109,11 +149,22 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
             .cmp(&b.timestamp())
             .then_with(|| a.rule.title.cmp(&b.rule.title))
     });
+    let investigation = investigation.map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()));
+    let enriched = investigation
+        .as_ref()
+        .map(|inv| inv.enrich(&found))
+        .unwrap_or_default();
     for d in &found {
         summary.add(d);
-        writer.write(d, None).context("cannot write detections")?;
     }
-    writer.finish().context("cannot write detections")?;
+    if let Some(w) = writer.as_mut() {
+        for (i, d) in found.iter().enumerate() {
+            let extra = enriched.get(i).map(extra_json);
+            w.write(d, extra.as_ref())
+                .context("cannot write detections")?;
+        }
+        w.finish().context("cannot write detections")?;
+    }
     if let Ok(mut g) = bad.out.lock()
         && let Some(w) = g.as_mut()
     {
@@ -123,7 +174,17 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
 
     fill_summary(&mut summary, &report, &loaded, &counters);
     summary.bad_log = args.bad_log.as_ref().map(|p| p.display().to_string());
+    if let Some(inv) = &investigation {
+        investigation_notes(&mut summary, inv, &enriched, args.baseline.is_some());
+    }
     summary.elapsed = start.elapsed();
+    if let (true, Some(inv)) = (html, &investigation) {
+        let page = crate::html::page(&args, &summary, inv, enriched);
+        let mut out = open_output(args.output.as_deref())?;
+        out.write_all(page.as_bytes())
+            .and_then(|_| out.flush())
+            .context("cannot write the HTML report")?;
+    }
     if !args.quiet {
         eprint!("{}", summary.render());
     }
@@ -131,10 +192,55 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
     Ok(Exit::from_run(summary.detections > 0, bad))
 }
 
+/// The investigation of one detection, for streaming output.
+fn enrich_one(inv: Option<&Mutex<Investigation>>, d: &Detection) -> Option<serde_json::Value> {
+    let inv = inv?.lock().ok()?;
+    inv.enrich(std::slice::from_ref(d)).first().map(extra_json)
+}
+
+fn investigation_notes(
+    summary: &mut RunSummary,
+    inv: &Investigation,
+    enriched: &[ipchunt_investigate::Enriched],
+    with_baseline: bool,
+) {
+    use ipchunt_investigate::Decision;
+    let count = |want: Decision| {
+        enriched
+            .iter()
+            .filter(|e| e.escalation.decision == want)
+            .count()
+    };
+    if !enriched.is_empty() {
+        summary.notes.push(format!(
+            "decisions: {} escalate to Tier 2, {} Tier 1 review, {} likely benign",
+            count(Decision::EscalateTier2),
+            count(Decision::Tier1Review),
+            count(Decision::LikelyBenign)
+        ));
+    }
+    if with_baseline {
+        let dev = inv.deviations();
+        summary.notes.push(format!(
+            "baseline: {} IPC edges deviate (never seen, or seen on few hosts)",
+            dev.len()
+        ));
+        for d in dev.iter().take(20) {
+            summary.notes.push(format!("  deviation: {}", d.reason));
+        }
+        if dev.len() > 20 {
+            summary.notes.push(format!(
+                "  ... and {} more (all in --format html)",
+                dev.len() - 20
+            ));
+        }
+    }
+}
+
 fn fill_summary(
     summary: &mut RunSummary,
     report: &IngestReport,
-    loaded: &crate::rules::Loaded,
+    loaded: &Loaded,
     counters: &Counters,
 ) {
     summary.totals = Totals {

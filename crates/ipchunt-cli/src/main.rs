@@ -4,16 +4,19 @@ mod catalog;
 mod cli;
 mod events;
 mod exit;
+mod html;
 mod hunt;
+mod investigate;
 mod output;
 mod progress;
 mod rules;
 mod sink;
+mod timeline;
 mod timewin;
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command, RulesCommand};
+use crate::cli::{BaselineCommand, Cli, Command, RulesCommand};
 use crate::exit::Exit;
 
 fn main() {
@@ -24,6 +27,8 @@ fn main() {
         Command::Rules(RulesCommand::Check { paths }) => rules::check(&paths),
         Command::Rules(RulesCommand::List(args)) => rules::list(&args),
         Command::Catalog(args) => catalog::run(args),
+        Command::Timeline(args) => timeline::run(args),
+        Command::Baseline(BaselineCommand::Learn(args)) => timeline::learn(args),
     };
     let code = match result {
         Ok(exit) => exit,

@@ -24,17 +24,25 @@ pub fn open_writer(
     } else {
         OutputFormat::Jsonl
     });
-    let out: Box<dyn Write> = match output {
-        Some(p) => Box::new(BufWriter::new(
-            File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
-        )),
-        None => Box::new(LineOut(io::stdout())),
-    };
+    let out = open_output(output)?;
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     Ok(match format {
         OutputFormat::Table => Box::new(TableWriter::new(out, tax, color)),
         OutputFormat::Jsonl => Box::new(JsonlWriter::new(out, tax)),
         OutputFormat::Csv => Box::new(CsvWriter::new(out, tax)),
+        // The HTML report is written whole at the end of a hunt; as a
+        // stream it falls back to JSON lines.
+        OutputFormat::Html => Box::new(JsonlWriter::new(out, tax)),
+    })
+}
+
+/// `-o FILE`, or standard output flushed line by line.
+pub fn open_output(output: Option<&Path>) -> Result<Box<dyn Write>> {
+    Ok(match output {
+        Some(p) => Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+        )),
+        None => Box::new(LineOut(io::stdout())),
     })
 }
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use crossbeam_channel::Sender;
 use ipchunt_core::{Detection, Event, Level};
 use ipchunt_ingest::{BadRecord, EventSink, FileDone};
+use ipchunt_investigate::Investigation;
 use ipchunt_sigma::{Engine, Match, Scratch};
 use jiff::Timestamp;
 
@@ -77,6 +78,9 @@ pub struct HuntSink<'a> {
     pub counters: Counters,
     pub bad: BadReporter,
     pub progress: &'a Progress,
+    /// Sees every event in the time window, for process chains, the IPC
+    /// timeline and graph behind each detection.
+    pub investigation: Option<&'a Mutex<Investigation>>,
 }
 
 impl HuntSink<'_> {
@@ -127,6 +131,15 @@ impl HuntSink<'_> {
 
 impl EventSink for HuntSink<'_> {
     fn events(&self, batch: Vec<Event>) {
+        if let Some(inv) = self.investigation
+            && let Ok(mut inv) = inv.lock()
+        {
+            for ev in &batch {
+                if self.window.contains(ev.prov.timestamp) {
+                    inv.observe(ev);
+                }
+            }
+        }
         let mut matches = Vec::new();
         let mut scratch = Scratch::default();
         for ev in batch {

@@ -1,0 +1,124 @@
+//! Investigation in the command line: building it from options, feeding it
+//! events, and what it adds to each detection.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+use ipchunt_core::{Event, Taxonomy};
+use ipchunt_ingest::{BadRecord, EventSink, FileDone, IngestOptions, IngestReport};
+use ipchunt_investigate::{Enriched, Investigation, IocList, baseline};
+use serde_json::{Value, json};
+
+use crate::progress::Progress;
+
+/// Builds an investigation with the IOC list and baseline the user gave.
+pub fn build(
+    tax: Arc<Taxonomy>,
+    ioc: Option<&Path>,
+    baseline_db: Option<&Path>,
+    progress: &Progress,
+) -> Result<Investigation> {
+    let mut inv = Investigation::new(tax);
+    if let Some(p) = ioc {
+        let (list, errors) =
+            IocList::load(p).with_context(|| format!("cannot read --ioc {}", p.display()))?;
+        for e in errors {
+            progress.println(&format!(
+                "ipchunt: ioc line skipped: {}:{}: {}",
+                e.file, e.line, e.reason
+            ));
+        }
+        inv.set_ioc(list);
+    }
+    if let Some(p) = baseline_db {
+        if !p.exists() {
+            anyhow::bail!(
+                "--baseline {} does not exist (create it with `ipchunt baseline learn`)",
+                p.display()
+            );
+        }
+        let snap =
+            baseline::load(p).with_context(|| format!("cannot read --baseline {}", p.display()))?;
+        inv.set_baseline(snap);
+    }
+    Ok(inv)
+}
+
+/// What a detection's JSON line carries of its investigation: the
+/// escalation decision with reasons, answers, containment and mitigations,
+/// the process chain, the IPC it is, and its standing against the baseline.
+/// (The surrounding IPC window is in the HTML report.)
+pub fn extra_json(e: &Enriched) -> Value {
+    json!({
+        "decision": e.escalation.decision.as_str(),
+        "escalation": e.escalation,
+        "chain": e.chain,
+        "ipc": e.ipc,
+        "baseline": e.baseline,
+    })
+}
+
+/// A sink that only feeds an investigation (for `timeline` and `baseline`).
+pub struct ObserveSink<'a> {
+    pub inv: Mutex<Investigation>,
+    pub progress: &'a Progress,
+    pub bad: std::sync::atomic::AtomicU64,
+}
+
+impl EventSink for ObserveSink<'_> {
+    fn events(&self, batch: Vec<Event>) {
+        if let Ok(mut inv) = self.inv.lock() {
+            for ev in &batch {
+                inv.observe(ev);
+            }
+        }
+    }
+
+    fn bad(&self, bad: BadRecord) {
+        let n = self.bad.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n < crate::sink::BAD_SHOWN {
+            self.progress.println(&format!("ipchunt: bad input: {bad}"));
+        }
+    }
+
+    fn file_done(&self, f: &FileDone) {
+        self.progress.file_done(f.bytes, f.events);
+    }
+}
+
+/// Reads logs into a fresh investigation.
+pub fn observe_paths(
+    paths: &[PathBuf],
+    threads: usize,
+    inv: Investigation,
+    progress: &Progress,
+) -> (Investigation, IngestReport) {
+    let tax = Taxonomy::builtin();
+    let sink = ObserveSink {
+        inv: Mutex::new(inv),
+        progress,
+        bad: Default::default(),
+    };
+    let opts = IngestOptions {
+        threads,
+        ..IngestOptions::default()
+    };
+    let report = ipchunt_ingest::ingest(paths, &opts, &tax, &sink);
+    progress.finish();
+    let inv = sink.inv.into_inner().unwrap_or_else(|p| p.into_inner());
+    (inv, report)
+}
+
+/// The one-line account of what was read, for commands without a summary.
+pub fn read_line(report: &IngestReport) -> String {
+    format!(
+        "ipchunt: {} events read from {} files ({} records = {} parsed + {} bad; {} files unreadable or of unknown format)",
+        report.events,
+        report.files_read,
+        report.records,
+        report.events,
+        report.bad_records,
+        report.files_failed
+    )
+}
