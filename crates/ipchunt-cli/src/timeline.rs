@@ -150,8 +150,8 @@ fn write_rows(
         TimelineFormat::Table => {
             writeln!(
                 out,
-                "{:<24} {:<16} {:<16} {:<1} {:<22} {}",
-                "TIME (UTC)", "HOST", "KIND", "!", "PROCESS", "ENDPOINT"
+                "{:<24} {:<16} {:<16} ! {:<22} ENDPOINT",
+                "TIME (UTC)", "HOST", "KIND", "PROCESS"
             )?;
             for r in rows {
                 let line = format!(
