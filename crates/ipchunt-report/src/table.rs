@@ -77,7 +77,7 @@ fn basename(path: &str) -> &str {
 }
 
 impl<W: Write> DetectionWriter for TableWriter<W> {
-    fn write(&mut self, d: &Detection, _extra: Option<&serde_json::Value>) -> io::Result<()> {
+    fn write(&mut self, d: &Detection, extra: Option<&serde_json::Value>) -> io::Result<()> {
         if !self.header_done {
             let h = format!(
                 "{} {} {} {} {}",
@@ -117,6 +117,13 @@ impl<W: Write> DetectionWriter for TableWriter<W> {
         );
         writeln!(self.out, "{line}")?;
         let mut parts = Vec::new();
+        // The escalation decision, when the hunt investigated.
+        match extra.and_then(|x| x["decision"].as_str()) {
+            Some("escalate_tier2") => parts.push(self.paint("[Tier 2]", "1;31")),
+            Some("tier1_review") => parts.push(self.paint("[Tier 1]", "33")),
+            Some("likely_benign") => parts.push(self.paint("[benign?]", "2")),
+            _ => {}
+        }
         if let Some(c) = &d.correlation {
             parts.push(format!("correlation: {} events", c.events.len()));
             for (k, v) in &c.group {
