@@ -102,6 +102,17 @@ impl FieldScanner {
         let mut contains = Needles::default();
         let mut cased = Needles::default();
         for (id, p) in preds {
+            if let Test::Regex { triggers, .. } = &p.test {
+                for t in triggers {
+                    let hit = Hit {
+                        pred: *id,
+                        pos: Pos::Contains,
+                        verify: true,
+                    };
+                    contains.add(t, hit);
+                }
+                continue;
+            }
             let (needle, pos, is_cased, verify) = match &p.test {
                 Test::Literal { needle, pos, cased } => (needle, *pos, *cased, false),
                 Test::Glob {
@@ -198,7 +209,7 @@ fn run(a: &Automaton, hay: &str, original: &str, preds: &[Pred], sink: &mut impl
             }
             if h.verify {
                 let ok = match preds.get(h.pred as usize).map(|p| &p.test) {
-                    Some(Test::Glob { re, .. }) => re.is_match(original),
+                    Some(Test::Glob { re, .. } | Test::Regex { re, .. }) => re.is_match(original),
                     _ => false,
                 };
                 if !ok {

@@ -72,7 +72,12 @@ pub(crate) enum Test {
         re: Regex,
         trigger: Option<(Box<str>, bool)>,
     },
-    Regex(Regex),
+    /// `re`; `triggers`, when not empty, are literals one of which every
+    /// match starts with (found case-insensitively by the automaton).
+    Regex {
+        re: Regex,
+        triggers: Vec<Box<str>>,
+    },
     Cidr(Cidr),
     Num(CmpOp, f64),
     Time(TimePart, CmpOp, i64),
@@ -184,6 +189,11 @@ impl Pred {
                 trigger: Some((t, _)),
                 ..
             } => t.len(),
+            Test::Regex { triggers, .. } => {
+                let shortest = triggers.iter().map(|t| t.len()).min().unwrap_or(0);
+                // Alternatives add up.
+                return (1000 / (shortest as u32 + 1)).max(1) * triggers.len().max(1) as u32;
+            }
             _ => 0,
         };
         (1000 / (len as u32 + 1)).max(1)
@@ -247,7 +257,9 @@ impl Test {
                     pos.test(&fold(&t), needle)
                 }
             }),
-            Test::Glob { re, .. } => v.text().is_some_and(|t| re.is_match(&t)),
+            Test::Glob { re, .. } | Test::Regex { re, .. } => {
+                v.text().is_some_and(|t| re.is_match(&t))
+            }
             _ => false,
         }
     }
@@ -259,7 +271,7 @@ impl Test {
         }
         match self {
             Test::Literal { .. } | Test::Glob { .. } => self.on_value_plain(v),
-            Test::Regex(re) => v.text().is_some_and(|t| re.is_match(&t)),
+            Test::Regex { re, .. } => v.text().is_some_and(|t| re.is_match(&t)),
             Test::Cidr(net) => v.text().is_some_and(|t| net.contains_text(&t)),
             Test::Num(op, n) => {
                 crate::modifiers::numeric::number(v).is_some_and(|x| op.holds(x, *n))

@@ -42,5 +42,57 @@ pub(crate) fn compile(v: &SigmaValue, (i, m, s): (bool, bool, bool)) -> Result<T
     } else {
         format!("(?{flags}){}", text.original)
     };
-    build(&pattern).map(Test::Regex)
+    let re = build(&pattern)?;
+    Ok(Test::Regex {
+        triggers: required_prefixes(&pattern),
+        re,
+    })
+}
+
+/// Most alternatives a regex's prefix set may have to serve as triggers.
+const MAX_TRIGGERS: usize = 64;
+
+/// Literals one of which starts every match of the regex, folded to lower
+/// case; empty when the regex has no such finite, non-empty set.
+fn required_prefixes(pattern: &str) -> Vec<Box<str>> {
+    let Ok(hir) = regex_syntax::parse(pattern) else {
+        return Vec::new();
+    };
+    let seq = regex_syntax::hir::literal::Extractor::new().extract(&hir);
+    let Some(lits) = seq.literals() else {
+        return Vec::new();
+    };
+    let mut out: Vec<Box<str>> = Vec::new();
+    for l in lits {
+        let Ok(text) = std::str::from_utf8(l.as_bytes()) else {
+            return Vec::new();
+        };
+        if text.is_empty() {
+            return Vec::new();
+        }
+        let folded: Box<str> = crate::pred::fold(text).into();
+        if !out.contains(&folded) {
+            out.push(folded);
+        }
+    }
+    if out.len() > MAX_TRIGGERS {
+        return Vec::new();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::required_prefixes;
+
+    #[test]
+    fn prefixes_of_regexes() {
+        let p = required_prefixes("(?i)invoke-(ex|cmd)");
+        assert!(
+            !p.is_empty() && p.iter().all(|x| x.starts_with("invoke-")),
+            "{p:?}"
+        );
+        assert!(required_prefixes(".*abc").is_empty());
+        assert!(required_prefixes("a?b").len() == 2);
+    }
 }
