@@ -10,7 +10,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use ipchunt_core::ValueRef;
 
 use crate::pred::{Pos, Pred, PredId, Target, Test, fold};
-use crate::trie::Trie;
+use crate::trie::{Frozen, Trie};
 
 /// What a needle hit means for one predicate.
 #[derive(Debug, Clone, Copy)]
@@ -77,8 +77,8 @@ impl Needles {
 #[derive(Debug)]
 pub(crate) struct FieldScanner {
     pub field: Target,
-    starts: Trie,
-    ends: Trie,
+    starts: Frozen,
+    ends: Frozen,
     /// Payloads of the tries.
     anchored: Vec<Hit>,
     contains: Option<Automaton>,
@@ -144,8 +144,8 @@ impl FieldScanner {
         let cased = cased.build(false, &mut fallback);
         FieldScanner {
             field,
-            starts,
-            ends,
+            starts: starts.freeze(),
+            ends: ends.freeze(),
             anchored,
             contains,
             cased,

@@ -26,10 +26,6 @@ impl Trie {
         }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.nodes.len() == 1 && self.nodes[0].here.is_empty()
-    }
-
     /// Adds a needle (bytes as they must appear, already folded when the
     /// walk folds) carrying `payload`.
     pub(crate) fn add(&mut self, needle: &[u8], payload: u32) {
@@ -57,28 +53,99 @@ impl Trie {
         self.nodes[cur].here.push(payload);
     }
 
+    /// The trie in flat arrays, for walking.
+    pub(crate) fn freeze(self) -> Frozen {
+        let mut f = Frozen {
+            nodes: Vec::with_capacity(self.nodes.len()),
+            edge_bytes: Vec::new(),
+            edge_to: Vec::new(),
+            here: Vec::new(),
+            root: [u32::MAX; 256],
+            backward: self.backward,
+        };
+        for n in &self.nodes {
+            f.nodes.push(FrozenNode {
+                edges: f.edge_bytes.len() as u32,
+                n_edges: n.next.len() as u32,
+                here: f.here.len() as u32,
+                n_here: n.here.len() as u32,
+            });
+            for (b, to) in &n.next {
+                f.edge_bytes.push(*b);
+                f.edge_to.push(*to);
+            }
+            f.here.extend(&n.here);
+        }
+        for (b, to) in &self.nodes[0].next {
+            f.root[*b as usize] = *to;
+        }
+        f
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct FrozenNode {
+    edges: u32,
+    n_edges: u32,
+    here: u32,
+    n_here: u32,
+}
+
+/// A trie in flat arrays: one node table, edges and payloads contiguous,
+/// the root as a direct 256-entry table.
+#[derive(Debug)]
+pub(crate) struct Frozen {
+    nodes: Vec<FrozenNode>,
+    edge_bytes: Vec<u8>,
+    edge_to: Vec<u32>,
+    here: Vec<u32>,
+    root: [u32; 256],
+    backward: bool,
+}
+
+impl Frozen {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.nodes.len() <= 1
+    }
+
     /// Walks `text` (ASCII letters folded to lower case when `fold`),
     /// calling `found(payload, depth)` for each needle that sits at the
     /// text's start (or end, for a backward trie).
     #[inline]
     pub(crate) fn walk(&self, text: &[u8], fold: bool, mut found: impl FnMut(u32, usize)) {
-        let mut cur = 0usize;
         let n = text.len();
-        for depth in 0..n {
+        let byte = |depth: usize| {
             let b = if self.backward {
                 text[n - 1 - depth]
             } else {
                 text[depth]
             };
-            let b = if fold { b.to_ascii_lowercase() } else { b };
-            let node = &self.nodes[cur];
-            match node.next.binary_search_by_key(&b, |x| x.0) {
-                Ok(i) => cur = node.next[i].1 as usize,
-                Err(_) => return,
+            if fold { b.to_ascii_lowercase() } else { b }
+        };
+        if n == 0 {
+            return;
+        }
+        let mut cur = self.root[byte(0) as usize];
+        let mut depth = 0;
+        while cur != u32::MAX {
+            let node = self.nodes[cur as usize];
+            if node.n_here > 0 {
+                let h = node.here as usize;
+                for p in &self.here[h..h + node.n_here as usize] {
+                    found(*p, depth + 1);
+                }
             }
-            for p in &self.nodes[cur].here {
-                found(*p, depth + 1);
+            depth += 1;
+            if depth == n || node.n_edges == 0 {
+                return;
             }
+            let b = byte(depth);
+            let e = node.edges as usize;
+            let edges = &self.edge_bytes[e..e + node.n_edges as usize];
+            cur = match edges.iter().position(|x| *x == b) {
+                Some(i) => self.edge_to[e + i],
+                None => u32::MAX,
+            };
         }
     }
 }
@@ -93,12 +160,14 @@ mod tests {
         t.add(b"c:\\", 0);
         t.add(b"c:\\windows\\", 1);
         t.add(b"d:", 2);
+        let t = t.freeze();
         let mut got = Vec::new();
         t.walk(b"C:\\Windows\\x", true, |p, d| got.push((p, d)));
         assert_eq!(got, vec![(0, 3), (1, 11)]);
         let mut s = Trie::new(true);
         s.add(b"\\cmd.exe", 7);
         s.add(b".exe", 8);
+        let s = s.freeze();
         let mut got = Vec::new();
         s.walk(b"C:\\x\\CMD.EXE", true, |p, d| got.push((p, d)));
         assert_eq!(got, vec![(8, 4), (7, 8)]);
