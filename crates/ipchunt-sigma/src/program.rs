@@ -1,9 +1,9 @@
 //! What runs for one event source: the rules its gate admits, and two
-//! scanner sets over their fields. Trigger scanners hold only the literals
-//! that make a rule worth evaluating and run on every event; full scanners
-//! hold every literal of the admitted rules and run on a field only when a
-//! rule being evaluated asks for one of its other literals (typically a
-//! filter), at most once per event.
+//! scanner sets over their fields. Trigger scanners hold the literals that
+//! make a rule worth evaluating and run on every event; the other scanners
+//! hold the admitted rules' remaining literals and run on a field only when
+//! a rule being evaluated asks for one of them (typically a filter), at
+//! most once per event.
 
 use ahash::AHashMap;
 use ipchunt_core::{Event, SourceSpec};
@@ -18,6 +18,7 @@ const NONE: u32 = u32::MAX;
 #[derive(Debug, Default)]
 pub(crate) struct Program {
     pub trig: Vec<FieldScanner>,
+    /// Scanners of the non-trigger literals, by target.
     pub full: Vec<FieldScanner>,
     /// Per target id: its full scanner, or `NONE`.
     pub full_of: Vec<u32>,
@@ -72,10 +73,8 @@ impl Program {
                 continue;
             }
             let tid = t.pred_target[i];
-            full.entry(tid).or_default().push((i as PredId, p));
-            if t.trigger[i] {
-                trig.entry(tid).or_default().push((i as PredId, p));
-            }
+            let set = if t.trigger[i] { &mut trig } else { &mut full };
+            set.entry(tid).or_default().push((i as PredId, p));
         }
         let mut tids: Vec<u32> = full.keys().copied().collect();
         tids.sort_unstable();
