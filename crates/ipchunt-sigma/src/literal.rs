@@ -50,13 +50,14 @@ impl Needles {
         self.hits[i].push(hit);
     }
 
-    /// Builds the automaton; on failure the predicates go to `fallback`.
-    fn build(self, insensitive: bool, fallback: &mut Vec<PredId>) -> Option<Automaton> {
+    /// Builds the automaton (needles and text compared byte for byte: the
+    /// case-insensitive ones are both folded beforehand); on failure the
+    /// predicates go to `fallback`.
+    fn build(self, fallback: &mut Vec<PredId>) -> Option<Automaton> {
         if self.list.is_empty() {
             return None;
         }
         let built = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(insensitive)
             .match_kind(MatchKind::Standard)
             .build(&self.list);
         match built {
@@ -140,8 +141,8 @@ impl FieldScanner {
             }
         }
         let mut fallback = Vec::new();
-        let contains = contains.build(true, &mut fallback);
-        let cased = cased.build(false, &mut fallback);
+        let contains = contains.build(&mut fallback);
+        let cased = cased.build(&mut fallback);
         FieldScanner {
             field,
             starts: starts.freeze(),
@@ -172,13 +173,10 @@ impl FieldScanner {
         if let Some(a) = &self.cased {
             run(a, &text, &text, preds, sink);
         }
-        let folded;
-        let (hay, ascii) = if text.is_ascii() {
-            (&*text, true)
-        } else {
-            folded = fold(&text);
-            (&*folded, false)
-        };
+        // Case-insensitive needles are stored folded; the text is folded
+        // once (borrowed when it has no upper case letter) and searched
+        // case-sensitively, which keeps the automata's prefilters sharp.
+        let hay = fold(&text);
         let len = hay.len();
         let mut anchored = |payload: u32, depth: usize| {
             let h = self.anchored[payload as usize];
@@ -187,13 +185,13 @@ impl FieldScanner {
             }
         };
         if !self.starts.is_empty() {
-            self.starts.walk(hay.as_bytes(), ascii, &mut anchored);
+            self.starts.walk(hay.as_bytes(), false, &mut anchored);
         }
         if !self.ends.is_empty() {
-            self.ends.walk(hay.as_bytes(), ascii, &mut anchored);
+            self.ends.walk(hay.as_bytes(), false, &mut anchored);
         }
         if let Some(a) = &self.contains {
-            run(a, hay, &text, preds, sink);
+            run(a, &hay, &text, preds, sink);
         }
     }
 }
