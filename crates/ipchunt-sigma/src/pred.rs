@@ -166,6 +166,7 @@ impl Pred {
         match &self.test {
             Test::Literal { needle, .. } => !needle.is_empty(),
             Test::Glob { trigger, .. } => trigger.is_some(),
+            Test::Regex { triggers, .. } => !triggers.is_empty(),
             _ => false,
         }
     }
