@@ -4,7 +4,10 @@
 //!
 //! `cargo bench -p ipchunt-sigma --bench engine`; needs `<repo>/../shared`.
 
-use std::path::{Path, PathBuf};
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -12,28 +15,7 @@ use ipchunt_core::{Event, Locator, Provenance, Taxonomy, Value};
 use ipchunt_sigma::{Engine, RuleSet};
 use rsigma_eval::JsonEvent;
 
-const DIRS: [&str; 6] = [
-    "rules",
-    "rules-emerging-threats",
-    "rules-threat-hunting",
-    "rules-compliance",
-    "rules-dfir",
-    "rules-placeholder",
-];
-
-fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        let mut ps: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-        ps.sort();
-        for p in ps {
-            if p.is_dir() {
-                files(&p, ext, out);
-            } else if p.extension().is_some_and(|x| x == ext) {
-                out.push(p);
-            }
-        }
-    }
-}
+use common::{ACTIVE_DIRS as DIRS, files};
 
 fn scalar(v: &serde_json::Value) -> serde_json::Value {
     match v {

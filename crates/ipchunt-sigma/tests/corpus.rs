@@ -7,14 +7,7 @@ use std::collections::BTreeMap;
 use ipchunt_core::Taxonomy;
 use ipchunt_sigma::{Rejection, RuleSet};
 
-const ACTIVE: [&str; 6] = [
-    "rules",
-    "rules-emerging-threats",
-    "rules-threat-hunting",
-    "rules-compliance",
-    "rules-dfir",
-    "rules-placeholder",
-];
+use common::ACTIVE_DIRS as ACTIVE;
 
 fn print_grouped(what: &str, list: &[Rejection]) {
     let mut by: BTreeMap<&str, Vec<&Rejection>> = BTreeMap::new();

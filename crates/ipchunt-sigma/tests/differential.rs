@@ -10,34 +10,12 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 
 use ipchunt_core::{Event, Taxonomy};
 use ipchunt_sigma::RuleSet;
 use rsigma_eval::JsonEvent;
 
-const DIRS: [&str; 6] = [
-    "rules",
-    "rules-emerging-threats",
-    "rules-threat-hunting",
-    "rules-compliance",
-    "rules-dfir",
-    "rules-placeholder",
-];
-
-fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        let mut ps: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
-        ps.sort();
-        for p in ps {
-            if p.is_dir() {
-                files(&p, ext, out);
-            } else if p.extension().is_some_and(|x| x == ext) {
-                out.push(p);
-            }
-        }
-    }
-}
+use common::{ACTIVE_DIRS as DIRS, files};
 
 /// The flat JSON rsigma-eval reads: System fields and the event data.
 pub fn flat_json(doc: &serde_json::Value) -> serde_json::Value {

@@ -10,6 +10,31 @@ use ipchunt_sigma::{Engine, Match, RuleSet};
 
 pub const SYSMON: &str = "Microsoft-Windows-Sysmon/Operational";
 
+/// The SigmaHQ folders of active rules.
+pub const ACTIVE_DIRS: [&str; 6] = [
+    "rules",
+    "rules-emerging-threats",
+    "rules-threat-hunting",
+    "rules-compliance",
+    "rules-dfir",
+    "rules-placeholder",
+];
+
+/// Files under `dir` with extension `ext`, in path order.
+pub fn files(dir: &std::path::Path, ext: &str, out: &mut Vec<PathBuf>) {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        let mut ps: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+        ps.sort();
+        for p in ps {
+            if p.is_dir() {
+                files(&p, ext, out);
+            } else if p.extension().is_some_and(|x| x == ext) {
+                out.push(p);
+            }
+        }
+    }
+}
+
 /// `<repo>/../shared`, when present.
 pub fn shared() -> Option<PathBuf> {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
