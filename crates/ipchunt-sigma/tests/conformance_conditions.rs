@@ -332,3 +332,43 @@ fn alias_named_fields_prefer_the_events_own_field() {
     );
     assert!(fires(&e, &ev));
 }
+
+#[test]
+fn engine_is_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<ipchunt_sigma::Engine>();
+    let e = proc_rule("    s:\n        Image|endswith: '\\x.exe'\n    condition: s");
+    let ev = proc(&[("Image", "c:\\x.exe")]);
+    std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..4).map(|_| sc.spawn(|| fires(&e, &ev))).collect();
+        assert!(hs.into_iter().all(|h| h.join().unwrap()));
+    });
+}
+
+/// Sources with field conditions (`where`): Defender's DeviceEvents carry
+/// named pipe events only when ActionType says so.
+#[test]
+fn gate_checks_source_field_conditions() {
+    let e = engine(
+        "title: t\nlogsource: {product: windows, category: pipe_created}\ndetection:\n  s:\n    PipeName|contains: 'msagent_'\n  condition: s\n",
+    );
+    let pipe = |action: &str| {
+        let mut ev = event(
+            "Defender:DeviceEvents",
+            0,
+            &[("PipeName", Value::str("\\msagent_1"))],
+        );
+        ev.prov.event_id = None;
+        ev.push(
+            Taxonomy::builtin().resolve("ActionType"),
+            Value::str(action),
+        );
+        ev
+    };
+    assert!(fires(&e, &pipe("NamedPipeEvent")));
+    assert!(!fires(&e, &pipe("ProcessCreated")));
+    assert!(fires(
+        &e,
+        &event(SYSMON, 17, &[("PipeName", Value::str("\\msagent_1"))])
+    ));
+}
