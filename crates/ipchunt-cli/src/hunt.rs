@@ -152,7 +152,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
     let investigation = investigation.map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()));
     let enriched = investigation
         .as_ref()
-        .map(|inv| inv.enrich(&found))
+        .map(|inv| enrich_all(inv, &found, args.threads))
         .unwrap_or_default();
     for d in &found {
         summary.add(d);
@@ -190,6 +190,33 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
     }
     let bad = report.bad_records > 0 || report.files_failed > 0;
     Ok(Exit::from_run(summary.detections > 0, bad))
+}
+
+/// Investigates detections on every worker thread (each detection's
+/// investigation reads the shared facts only), keeping their order.
+fn enrich_all(
+    inv: &Investigation,
+    found: &[Detection],
+    threads: usize,
+) -> Vec<ipchunt_investigate::Enriched> {
+    let threads = match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    if threads < 2 || found.len() < 512 {
+        return inv.enrich(found);
+    }
+    let size = found.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = found
+            .chunks(size)
+            .map(|chunk| s.spawn(move || inv.enrich(chunk)))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 /// The investigation of one detection, for streaming output.
