@@ -21,6 +21,7 @@ mod filter;
 mod gate;
 mod info;
 mod literal;
+mod load;
 mod modifiers;
 mod pred;
 mod program;

@@ -6,13 +6,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ipchunt_core::Taxonomy;
-use rsigma_parser::{CorrelationRule, FilterRule, SigmaRule, Status, parse_sigma_yaml};
+use rsigma_parser::{
+    CorrelationRule, FilterRule, SigmaCollection, SigmaRule, Status, parse_sigma_yaml,
+};
 use yaml_serde::Value;
 
 use crate::Rejection;
 use crate::compile::{CRule, PredTable, sources_of};
 use crate::engine::{Engine, Parts};
 use crate::info;
+use crate::load::{self, unreadable};
 use crate::modifiers::Refusal;
 use crate::modifiers::field::Placeholders;
 use crate::pred::Pred;
@@ -93,6 +96,28 @@ impl RuleSet {
     /// Loads rules from YAML text (one or more documents); `origin` names
     /// it in reports.
     pub fn add_str(&mut self, text: &str, origin: &str, builtin: bool) {
+        match load::parse_whole(text) {
+            Some(col) => self.add_collection(col, origin, builtin),
+            None => self.add_docs(text, origin, builtin),
+        }
+    }
+
+    /// Adds parsed rules in the parser's order.
+    fn add_collection(&mut self, col: SigmaCollection, origin: &str, builtin: bool) {
+        for r in col.rules {
+            self.add_rule(r, origin, builtin);
+        }
+        for c in col.correlations {
+            self.correlations.push((c, origin.to_owned(), builtin));
+        }
+        for f in col.filters {
+            self.filters.push((f, origin.to_owned(), builtin));
+        }
+    }
+
+    /// Text with a problem somewhere, taken one document at a time so that
+    /// each problem is reported with its rule.
+    fn add_docs(&mut self, text: &str, origin: &str, builtin: bool) {
         let mut docs = Vec::new();
         for d in yaml_serde::Deserializer::from_str(text) {
             match <Value as serde::Deserialize>::deserialize(d) {
@@ -181,15 +206,7 @@ impl RuleSet {
                 ));
             }
         }
-        for r in col.rules {
-            self.add_rule(r, origin, builtin);
-        }
-        for c in col.correlations {
-            self.correlations.push((c, origin.to_owned(), builtin));
-        }
-        for f in col.filters {
-            self.filters.push((f, origin.to_owned(), builtin));
-        }
+        self.add_collection(col, origin, builtin);
     }
 
     fn add_rule(&mut self, r: SigmaRule, origin: &str, builtin: bool) {
@@ -292,15 +309,6 @@ impl RuleSet {
 
     pub(crate) fn placeholders(&self) -> &HashMap<String, Vec<String>> {
         &self.placeholders
-    }
-}
-
-fn unreadable(path: &Path, e: &std::io::Error) -> Rejection {
-    Rejection {
-        file: path.display().to_string(),
-        rule: None,
-        reason: "unreadable file".to_owned(),
-        detail: e.to_string(),
     }
 }
 
