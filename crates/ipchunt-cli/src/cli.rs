@@ -29,9 +29,11 @@ pub enum Command {
     #[command(subcommand)]
     Rules(RulesCommand),
     /// What the vendors' rules for a technique look for (Sigma, Elastic, Splunk), on one field taxonomy.
+    ///
     /// Example: ipchunt catalog --technique T1559 ../sigma/rules ../elastic/rules ../splunk/detections
     Catalog(CatalogArgs),
     /// Every IPC event in time order, per host, with bursts flagged.
+    ///
     /// Example: ipchunt timeline logs/ --format csv -o ipc.csv
     Timeline(TimelineArgs),
     /// Learn which processes talk to which IPC endpoints, to flag what deviates later.
@@ -71,6 +73,7 @@ pub enum TimelineFormat {
 #[derive(Debug, Subcommand)]
 pub enum BaselineCommand {
     /// Add the IPC seen in these logs to a baseline database (created if needed; learning again updates it).
+    ///
     /// Example: ipchunt baseline learn normal-week/ --db baseline.sqlite
     Learn(BaselineArgs),
 }
@@ -159,7 +162,7 @@ pub struct HuntArgs {
     #[arg(long, value_name = "TIME")]
     pub to: Option<String>,
 
-    /// Output format: table (default on a terminal), jsonl (default otherwise), csv.
+    /// Output format: table (default on a terminal), jsonl (default otherwise), csv, html.
     /// Example: --format csv -o timeline.csv
     #[arg(long, short = 'f', value_enum)]
     pub format: Option<OutputFormat>,
@@ -213,6 +216,7 @@ pub struct EventsArgs {
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
     /// Load rules and report every rule that cannot be used, grouped by reason.
+    ///
     /// The last line is `N loaded, M rejected`; the exit status is 1 when any rule was rejected.
     /// Example: ipchunt rules check ../sigma/rules
     Check {
@@ -220,6 +224,7 @@ pub enum RulesCommand {
         paths: Vec<PathBuf>,
     },
     /// List rules (the built-in pack, plus --rules), with filters.
+    ///
     /// Example: ipchunt rules list --technique T1559.001 --level high
     List(ListArgs),
 }
