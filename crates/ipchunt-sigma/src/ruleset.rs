@@ -6,19 +6,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ipchunt_core::Taxonomy;
-use rsigma_parser::{
-    CorrelationRule, FilterRule, SigmaCollection, SigmaRule, Status, parse_sigma_yaml,
-};
+use rsigma_parser::{CorrelationRule, FilterRule, SigmaCollection, parse_sigma_yaml};
 use yaml_serde::Value;
 
 use crate::Rejection;
-use crate::compile::{CRule, PredTable, sources_of};
+use crate::compile::CRule;
 use crate::engine::{Engine, Parts};
-use crate::info;
-use crate::load::{self, unreadable};
+use crate::load::{self, Compiled, Ctx, Outcome, Prepared};
 use crate::modifiers::Refusal;
-use crate::modifiers::field::Placeholders;
-use crate::pred::Pred;
+use crate::pred::{Pred, PredId};
 
 /// Rules being loaded. Add files, directories or text, then
 /// [`RuleSet::compile`].
@@ -65,31 +61,18 @@ impl RuleSet {
         self.placeholders.insert(name.to_owned(), values);
     }
 
-    /// Loads a rule file, or every `.yml`/`.yaml` file under a directory.
+    /// Loads a rule file, or every `.yml`/`.yaml` file under a directory
+    /// (sorted by name). Files are read and parsed in parallel, then added
+    /// in that order.
     pub fn add_path(&mut self, path: &Path, builtin: bool) {
-        if path.is_dir() {
-            let mut entries: Vec<_> = match std::fs::read_dir(path) {
-                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
-                Err(e) => {
-                    self.rejections.push(unreadable(path, &e));
-                    return;
-                }
-            };
-            entries.sort();
-            for p in entries {
-                let is_rule = p
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| e == "yml" || e == "yaml");
-                if p.is_dir() || is_rule {
-                    self.add_path(&p, builtin);
-                }
+        let mut entries = Vec::new();
+        load::walk(path, &mut entries);
+        for (origin, p) in load::prepare(entries, self.ctx(builtin)) {
+            match p {
+                Prepared::Clean(c) => self.add_compiled(c, &origin, builtin),
+                Prepared::Text(text) => self.add_docs(&text, &origin, builtin),
+                Prepared::Unreadable(r) => self.rejections.push(r),
             }
-            return;
-        }
-        match std::fs::read_to_string(path) {
-            Ok(text) => self.add_str(&text, &path.display().to_string(), builtin),
-            Err(e) => self.rejections.push(unreadable(path, &e)),
         }
     }
 
@@ -102,15 +85,28 @@ impl RuleSet {
         }
     }
 
-    /// Adds parsed rules in the parser's order.
-    fn add_collection(&mut self, col: SigmaCollection, origin: &str, builtin: bool) {
-        for r in col.rules {
-            self.add_rule(r, origin, builtin);
+    fn ctx(&self, builtin: bool) -> Ctx<'_> {
+        Ctx {
+            tax: &self.tax,
+            placeholders: &self.placeholders,
+            builtin,
         }
-        for c in col.correlations {
+    }
+
+    /// Compiles and adds parsed rules in the parser's order.
+    fn add_collection(&mut self, col: SigmaCollection, origin: &str, builtin: bool) {
+        let compiled = load::compile_collection(col, origin, self.ctx(builtin));
+        self.add_compiled(compiled, origin, builtin);
+    }
+
+    fn add_compiled(&mut self, c: Compiled, origin: &str, builtin: bool) {
+        for o in c.rules {
+            self.add_outcome(o);
+        }
+        for c in c.correlations {
             self.correlations.push((c, origin.to_owned(), builtin));
         }
-        for f in col.filters {
+        for f in c.filters {
             self.filters.push((f, origin.to_owned(), builtin));
         }
     }
@@ -209,75 +205,26 @@ impl RuleSet {
         self.add_collection(col, origin, builtin);
     }
 
-    fn add_rule(&mut self, r: SigmaRule, origin: &str, builtin: bool) {
-        let label = Some(info::label(r.id.as_deref(), &r.title));
-        if r.status == Some(Status::Unsupported) {
-            self.rejections.push(reject(
-                origin,
-                label,
-                Refusal::new(
-                    "status unsupported",
-                    "the rule declares it cannot be used as written",
-                ),
-            ));
-            return;
-        }
-        let ph = Placeholders {
-            values: &self.placeholders,
-            tax: &self.tax,
-            missing: Default::default(),
-        };
-        let mut table = PredTable {
-            preds: &mut self.preds,
-            ph: &ph,
-        };
-        let (_, dets, cond) = match table.detections(&r.detection, "") {
-            Ok(x) => x,
-            Err(e) => {
-                self.rejections.push(reject(origin, label, e));
+    /// Adds a compiled rule, its predicates numbered after those already
+    /// in the table.
+    fn add_outcome(&mut self, o: Outcome) {
+        let (mut rule, preds, warnings) = match o {
+            Outcome::Rejected(r) => {
+                self.rejections.push(r);
                 return;
             }
+            Outcome::Compiled {
+                rule,
+                preds,
+                warnings,
+            } => (rule, preds, warnings),
         };
-        let missing = ph.missing.into_inner();
-        if !missing.is_empty() {
-            self.warnings.push(reject(
-                origin,
-                label.clone(),
-                Refusal::new(
-                    "placeholder without values",
-                    format!(
-                        "%{}% has no configured values: those values never match",
-                        missing.join("%, %")
-                    ),
-                ),
-            ));
-        }
-        let sources = sources_of(&self.tax, &r.logsource);
-        if sources.is_empty() {
-            let ls = &r.logsource;
-            self.warnings.push(reject(
-                origin,
-                label,
-                Refusal::new(
-                    "logsource maps to no source",
-                    format!(
-                        "product={} category={} service={}: no log ipchunt reads carries it",
-                        ls.product.as_deref().unwrap_or("-"),
-                        ls.category.as_deref().unwrap_or("-"),
-                        ls.service.as_deref().unwrap_or("-")
-                    ),
-                ),
-            ));
-        }
+        self.warnings.extend(warnings);
+        load::renumber(&mut rule.dets, self.preds.len() as PredId);
+        self.preds.extend(preds);
         let idx = self.rules.len() as u32;
         self.pred_rule.resize(self.preds.len(), idx);
-        self.rules.push(CRule {
-            info: Arc::new(info::detection(&r, origin, builtin)),
-            logsource: r.logsource.clone(),
-            dets,
-            cond,
-            sources,
-        });
+        self.rules.push(rule);
     }
 
     pub fn rejections(&self) -> &[Rejection] {
