@@ -50,15 +50,17 @@ impl Needles {
         self.hits[i].push(hit);
     }
 
-    /// Builds the automaton (needles and text compared byte for byte: the
-    /// case-insensitive ones are both folded beforehand); on failure the
-    /// predicates go to `fallback`.
-    fn build(self, fallback: &mut Vec<PredId>) -> Option<Automaton> {
+    /// Builds the automaton (`ascii_nocase`: needles are folded and ASCII
+    /// letters of the text match either case; text with other letters is
+    /// folded before the search); on failure the predicates go to
+    /// `fallback`.
+    fn build(self, ascii_nocase: bool, fallback: &mut Vec<PredId>) -> Option<Automaton> {
         if self.list.is_empty() {
             return None;
         }
         let built = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(ascii_nocase)
             .build(&self.list);
         match built {
             Ok(ac) => Some(Automaton {
@@ -141,8 +143,8 @@ impl FieldScanner {
             }
         }
         let mut fallback = Vec::new();
-        let contains = contains.build(&mut fallback);
-        let cased = cased.build(&mut fallback);
+        let contains = contains.build(true, &mut fallback);
+        let cased = cased.build(false, &mut fallback);
         FieldScanner {
             field,
             starts: starts.freeze(),
@@ -173,10 +175,17 @@ impl FieldScanner {
         if let Some(a) = &self.cased {
             run(a, &text, &text, preds, sink);
         }
-        // Case-insensitive needles are stored folded; the text is folded
-        // once (borrowed when it has no upper case letter) and searched
-        // case-sensitively, which keeps the automata's prefilters sharp.
-        let hay = fold(&text);
+        // Case-insensitive needles are stored folded. ASCII text is
+        // searched as it is, ASCII letters matching either case (no copy
+        // per event); other text is folded first.
+        let ascii = text.is_ascii();
+        let folded;
+        let hay: &str = if ascii {
+            &text
+        } else {
+            folded = fold(&text);
+            &folded
+        };
         let len = hay.len();
         let mut anchored = |payload: u32, depth: usize| {
             let h = self.anchored[payload as usize];
@@ -185,13 +194,13 @@ impl FieldScanner {
             }
         };
         if !self.starts.is_empty() {
-            self.starts.walk(hay.as_bytes(), false, &mut anchored);
+            self.starts.walk(hay.as_bytes(), ascii, &mut anchored);
         }
         if !self.ends.is_empty() {
-            self.ends.walk(hay.as_bytes(), false, &mut anchored);
+            self.ends.walk(hay.as_bytes(), ascii, &mut anchored);
         }
         if let Some(a) = &self.contains {
-            run(a, &hay, &text, preds, sink);
+            run(a, hay, &text, preds, sink);
         }
     }
 }
