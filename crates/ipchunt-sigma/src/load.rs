@@ -70,25 +70,43 @@ pub(crate) enum Prepared {
 /// Lists `path` itself, or every `.yml`/`.yaml` file under it, sorted by
 /// name within each directory.
 pub(crate) fn walk(path: &Path, out: &mut Vec<Entry>) {
-    if !path.is_dir() {
+    if path.is_dir() {
+        walk_dir(path, out);
+    } else {
         out.push(Entry::File(path.to_path_buf()));
-        return;
     }
-    let mut entries: Vec<_> = match std::fs::read_dir(path) {
-        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+}
+
+fn walk_dir(path: &Path, out: &mut Vec<Entry>) {
+    let mut entries: Vec<(PathBuf, bool)> = match std::fs::read_dir(path) {
+        // The entry's type comes with the listing on most file systems;
+        // a link is followed, as `Path::is_dir` does.
+        Ok(rd) => rd
+            .filter_map(|e| e.ok())
+            .map(|e| {
+                let p = e.path();
+                let dir = match e.file_type() {
+                    Ok(t) if !t.is_symlink() => t.is_dir(),
+                    _ => p.is_dir(),
+                };
+                (p, dir)
+            })
+            .collect(),
         Err(e) => {
             out.push(Entry::Unreadable(unreadable(path, &e)));
             return;
         }
     };
     entries.sort();
-    for p in entries {
-        let is_rule = p
+    for (p, dir) in entries {
+        if dir {
+            walk_dir(&p, out);
+        } else if p
             .extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| e == "yml" || e == "yaml");
-        if p.is_dir() || is_rule {
-            walk(&p, out);
+            .is_some_and(|e| e == "yml" || e == "yaml")
+        {
+            out.push(Entry::File(p));
         }
     }
 }
