@@ -116,6 +116,13 @@ fn bench(c: &mut Criterion) {
         }
     }
     let all = rule_files.len();
+    if let Some(passes) = std::env::var("SIGMA_BENCH_PASSES")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        profile_passes(&tax, &rule_files, &events, passes);
+        return;
+    }
     let mut group = c.benchmark_group("sigma");
     group.throughput(Throughput::Elements(events.len() as u64));
     group.sample_size(20);
@@ -164,6 +171,37 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+}
+
+/// `SIGMA_BENCH_PASSES=N`: only ipchunt with all rules, `N` passes over
+/// the events and nothing else, for profilers (`perf`, `callgrind`).
+fn profile_passes(
+    tax: &Arc<Taxonomy>,
+    rule_files: &[(String, String, Vec<rsigma_parser::SigmaRule>)],
+    events: &[Event],
+    passes: usize,
+) {
+    let mut rs = RuleSet::new(tax.clone());
+    for (path, text, _) in rule_files {
+        rs.add_str(text, path, false);
+    }
+    let engine = rs.compile();
+    let mut out = Vec::new();
+    let mut scratch = ipchunt_sigma::Scratch::default();
+    let mut matches = 0;
+    let start = std::time::Instant::now();
+    for _ in 0..passes {
+        out.clear();
+        for e in events {
+            engine.eval_with(e, &mut scratch, &mut out);
+        }
+        matches += out.len();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    eprintln!(
+        "{passes} passes, {matches} matches, {:.0} events/s",
+        (passes * events.len()) as f64 / secs
+    );
 }
 
 criterion_group!(benches, bench);
