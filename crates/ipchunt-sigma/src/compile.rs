@@ -104,6 +104,7 @@ impl PredTable<'_> {
                     values: groups,
                     all: false,
                     neq: None,
+                    span: None,
                 }]))
             }
             Detection::ArrayMatch { .. } | Detection::And(_) | Detection::Conditional { .. } => {
@@ -169,6 +170,7 @@ impl PredTable<'_> {
             values,
             all: mods.all,
             neq,
+            span: None,
         })
     }
 }

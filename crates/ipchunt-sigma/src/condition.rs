@@ -16,6 +16,9 @@ pub(crate) struct Item {
     /// `neq`: the field is present and no value matches; `presence` is the
     /// predicate telling whether the field is present.
     pub neq: Option<PredId>,
+    /// When the item holds as soon as any of its predicates does and they
+    /// are the scanned ids `lo..hi`: that range, tested as a bit range.
+    pub span: Option<(PredId, PredId)>,
 }
 
 /// A named detection: a map of items (AND) or a list of detections (OR).
@@ -104,10 +107,19 @@ pub(crate) fn compile(expr: &ConditionExpr, names: &[String]) -> Result<Cond, Re
 /// What condition evaluation asks of the engine.
 pub(crate) trait Oracle {
     fn pred(&mut self, p: PredId) -> bool;
+
+    /// Whether any predicate of `lo..hi` holds (all scanned, on one
+    /// target).
+    fn any_in(&mut self, lo: PredId, hi: PredId) -> bool {
+        (lo..hi).any(|p| self.pred(p))
+    }
 }
 
 impl Item {
     pub(crate) fn eval(&self, o: &mut impl Oracle) -> bool {
+        if let Some((lo, hi)) = self.span {
+            return o.any_in(lo, hi);
+        }
         let mut value = |v: &Vec<PredId>| v.iter().any(|p| o.pred(*p));
         if let Some(present) = self.neq {
             return !self.values.iter().any(&mut value) && o.pred(present);
@@ -116,6 +128,28 @@ impl Item {
             self.values.iter().all(value)
         } else {
             self.values.iter().any(value)
+        }
+    }
+
+    /// Sets `span` when the item is an OR over a contiguous range of
+    /// scanned predicates.
+    fn set_span(&mut self, scanned: &[bool]) {
+        if self.all || self.neq.is_some() {
+            return;
+        }
+        let mut ids = self.values.iter().flatten();
+        let Some(lo) = ids.next().copied() else {
+            return;
+        };
+        let mut hi = lo + 1;
+        for p in ids {
+            if *p != hi {
+                return;
+            }
+            hi += 1;
+        }
+        if (lo..hi).all(|p| scanned.get(p as usize).copied().unwrap_or(false)) {
+            self.span = Some((lo, hi));
         }
     }
 
@@ -156,6 +190,14 @@ impl Det {
                 .filter_map(|i| i.need(cost))
                 .min_by_key(|v| total(v, cost)),
             Det::Any(ds) => union(ds.iter().map(|d| d.need(cost))),
+        }
+    }
+
+    /// See [`Item::set_span`].
+    pub(crate) fn set_spans(&mut self, scanned: &[bool]) {
+        match self {
+            Det::All(items) => items.iter_mut().for_each(|i| i.set_span(scanned)),
+            Det::Any(ds) => ds.iter_mut().for_each(|d| d.set_spans(scanned)),
         }
     }
 

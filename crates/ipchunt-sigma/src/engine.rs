@@ -57,8 +57,11 @@ pub(crate) struct Parts {
 }
 
 impl Engine {
-    pub(crate) fn build(p: Parts) -> Engine {
+    pub(crate) fn build(mut p: Parts) -> Engine {
         let scanned: Vec<bool> = p.preds.iter().map(Pred::scanned).collect();
+        for r in &mut p.rules {
+            r.dets.iter_mut().for_each(|d| d.set_spans(&scanned));
+        }
         let mut target_ids: AHashMap<Target, u32> = AHashMap::new();
         let pred_target: Vec<u32> = p
             .preds

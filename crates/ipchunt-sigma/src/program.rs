@@ -154,6 +154,31 @@ impl Scratch {
     fn bit(&self, p: PredId) -> bool {
         self.bits[(p / 64) as usize] & (1 << (p % 64)) != 0
     }
+
+    /// Whether any bit of `lo..hi` is set.
+    fn any_bit(&self, lo: PredId, hi: PredId) -> bool {
+        let (lo, hi) = (lo as usize, hi as usize);
+        if lo >= hi {
+            return false;
+        }
+        let (first, last) = (lo / 64, (hi - 1) / 64);
+        let Some(words) = self.bits.get(first..=last) else {
+            return false;
+        };
+        let head = !0u64 << (lo % 64);
+        let tail = !0u64 >> (63 - (hi - 1) % 64);
+        let n = words.len();
+        words.iter().enumerate().any(|(i, w)| {
+            let mut m = !0u64;
+            if i == 0 {
+                m &= head;
+            }
+            if i == n - 1 {
+                m &= tail;
+            }
+            w & m != 0
+        })
+    }
 }
 
 /// The scan's sink: sets predicate bits and, during the trigger scan, marks
@@ -192,6 +217,12 @@ pub(crate) struct EventOracle<'a> {
 }
 
 impl Oracle for EventOracle<'_> {
+    fn any_in(&mut self, lo: PredId, hi: PredId) -> bool {
+        // All on one target: asking for the first runs that target's lazy
+        // scan when needed, after which every bit of the range is final.
+        self.pred(lo) || self.s.any_bit(lo + 1, hi)
+    }
+
     fn pred(&mut self, p: PredId) -> bool {
         let i = p as usize;
         if !self.t.scanned[i] {
