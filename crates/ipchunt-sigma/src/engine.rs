@@ -1,6 +1,6 @@
 //! The compiled engine: per distinct event source, a [`Program`] holding
 //! the rules its gate lets in and scanners over the fields they test; per
-//! event, the trigger scanners run, and only rules with a needed hit (or
+//! event, the scanners run once, and only rules with a needed hit (or
 //! whose condition needs no literal) have their condition evaluated.
 
 use std::sync::{Arc, Mutex, RwLock};
@@ -24,7 +24,6 @@ pub struct Engine {
     pub(crate) pred_rule: Vec<u32>,
     /// Per predicate: the id of its target (field or keywords).
     pub(crate) pred_target: Vec<u32>,
-    pub(crate) targets: usize,
     pub(crate) scanned: Vec<bool>,
     pub(crate) rules: Vec<CRule>,
     pub(crate) infos: Vec<Arc<RuleInfo>>,
@@ -103,7 +102,6 @@ impl Engine {
             preds: p.preds,
             pred_rule: p.pred_rule,
             pred_target,
-            targets: target_ids.len(),
             scanned,
             rules: p.rules,
             needs_hit,
@@ -186,9 +184,7 @@ impl Engine {
             preds: &self.preds,
             pred_rule: &self.pred_rule,
             pred_target: &self.pred_target,
-            targets: self.targets,
             scanned: &self.scanned,
-            trigger: &self.trigger,
             needs_hit: &self.needs_hit,
         }
     }
@@ -217,14 +213,14 @@ impl Engine {
         if prog.empty {
             return;
         }
-        s.fit(self.preds.len(), self.rules.len(), prog.full.len());
+        s.fit(self.preds.len(), self.rules.len());
         {
             let mut sink = ScanSink {
                 s,
                 pred_rule: &self.pred_rule,
-                trigger: Some(&self.trigger),
+                trigger: &self.trigger,
             };
-            for sc in &prog.trig {
+            for sc in &prog.scanners {
                 crate::program::scan(sc, ev, &self.preds, &mut sink);
             }
         }
@@ -256,7 +252,7 @@ impl Engine {
             return;
         }
         let rule = &self.rules[r as usize];
-        let mut o = EventOracle { ev, t, prog, s };
+        let mut o = EventOracle { ev, t, s };
         if !rule.cond.eval(&rule.dets, &mut o) {
             return;
         }

@@ -1,9 +1,9 @@
-//! What runs for one event source: the rules its gate admits, and two
-//! scanner sets over their fields. Trigger scanners hold the literals that
-//! make a rule worth evaluating and run on every event; the other scanners
-//! hold the admitted rules' remaining literals and run on a field only when
-//! a rule being evaluated asks for one of them (typically a filter), at
-//! most once per event.
+//! What runs for one event source: the rules its gate admits, and one
+//! scanner per field over all their literals, run once per event. Hits of
+//! trigger literals (the set one of which a rule's condition needs) make
+//! their rule a candidate; the other hits are only recorded, for the
+//! conditions of candidates to read (one pass over each field costs less
+//! than a trigger pass followed by a second pass when a filter asks).
 
 use ahash::AHashMap;
 use ipchunt_core::{Event, SourceSpec};
@@ -13,15 +13,9 @@ use crate::gate::Admitted;
 use crate::literal::{FieldScanner, Sink};
 use crate::pred::{Pred, PredId, Target};
 
-const NONE: u32 = u32::MAX;
-
 #[derive(Debug, Default)]
 pub(crate) struct Program {
-    pub trig: Vec<FieldScanner>,
-    /// Scanners of the non-trigger literals, by target.
-    pub full: Vec<FieldScanner>,
-    /// Per target id: its full scanner, or `NONE`.
-    pub full_of: Vec<u32>,
+    pub scanners: Vec<FieldScanner>,
     /// Rules to evaluate on every event of the source.
     pub always: Vec<u32>,
     /// Rules admitted only when the event also meets a source's `where`.
@@ -34,9 +28,7 @@ pub(crate) struct Tables<'a> {
     pub preds: &'a [Pred],
     pub pred_rule: &'a [u32],
     pub pred_target: &'a [u32],
-    pub targets: usize,
     pub scanned: &'a [bool],
-    pub trigger: &'a [bool],
     pub needs_hit: &'a [bool],
 }
 
@@ -66,26 +58,17 @@ impl Program {
                 always.push(*r);
             }
         }
-        let mut trig: AHashMap<u32, Vec<(PredId, &Pred)>> = AHashMap::new();
-        let mut full: AHashMap<u32, Vec<(PredId, &Pred)>> = AHashMap::new();
+        let mut groups: AHashMap<u32, Vec<(PredId, &Pred)>> = AHashMap::new();
         for (i, p) in t.preds.iter().enumerate() {
-            if !t.scanned[i] || !in_set[t.pred_rule[i] as usize] {
-                continue;
+            if t.scanned[i] && in_set[t.pred_rule[i] as usize] {
+                groups
+                    .entry(t.pred_target[i])
+                    .or_default()
+                    .push((i as PredId, p));
             }
-            let tid = t.pred_target[i];
-            let set = if t.trigger[i] { &mut trig } else { &mut full };
-            set.entry(tid).or_default().push((i as PredId, p));
-        }
-        let mut tids: Vec<u32> = full.keys().copied().collect();
-        tids.sort_unstable();
-        let mut full_of = vec![NONE; t.targets];
-        for (k, tid) in tids.iter().enumerate() {
-            full_of[*tid as usize] = k as u32;
         }
         Program {
-            trig: scanners(trig),
-            full: scanners(full),
-            full_of,
+            scanners: scanners(groups),
             always,
             checks: admitted.checks,
             empty: admitted.rules.is_empty(),
@@ -116,18 +99,12 @@ pub struct Scratch {
     set: Vec<PredId>,
     marked: Vec<u64>,
     pub(crate) candidates: Vec<u32>,
-    /// Full scanners already run on this event.
-    done: Vec<u32>,
-    done_bits: Vec<u64>,
 }
 
 impl Scratch {
-    pub(crate) fn fit(&mut self, preds: usize, rules: usize, scanners: usize) {
+    pub(crate) fn fit(&mut self, preds: usize, rules: usize) {
         self.bits.resize(preds.div_ceil(64), 0);
         self.marked.resize(rules.div_ceil(64), 0);
-        if self.done_bits.len() < scanners.div_ceil(64) {
-            self.done_bits.resize(scanners.div_ceil(64), 0);
-        }
     }
 
     pub(crate) fn clear(&mut self) {
@@ -136,9 +113,6 @@ impl Scratch {
         }
         for r in self.candidates.drain(..) {
             self.marked[(r / 64) as usize] = 0;
-        }
-        for d in self.done.drain(..) {
-            self.done_bits[(d / 64) as usize] = 0;
         }
     }
 
@@ -181,13 +155,12 @@ impl Scratch {
     }
 }
 
-/// The scan's sink: sets predicate bits and, during the trigger scan, marks
-/// the rules whose condition needs one of them.
+/// The scan's sink: sets predicate bits and marks the rules whose
+/// condition needs one of them.
 pub(crate) struct ScanSink<'a> {
     pub s: &'a mut Scratch,
     pub pred_rule: &'a [u32],
-    /// `None` during lazy full scans (no new candidates then).
-    pub trigger: Option<&'a [bool]>,
+    pub trigger: &'a [bool],
 }
 
 impl Sink for ScanSink<'_> {
@@ -199,54 +172,31 @@ impl Sink for ScanSink<'_> {
     fn set(&mut self, p: PredId) {
         self.s.bits[(p / 64) as usize] |= 1 << (p % 64);
         self.s.set.push(p);
-        if let Some(t) = self.trigger
-            && t[p as usize]
-        {
+        if self.trigger[p as usize] {
             self.s.mark(self.pred_rule[p as usize]);
         }
     }
 }
 
-/// Answers predicates during condition evaluation, scanning a field in
-/// full the first time one of its non-trigger literals is asked for.
+/// Answers predicates during condition evaluation: scanned ones from the
+/// bits of the event's scan, the others by testing the event.
 pub(crate) struct EventOracle<'a> {
     pub ev: &'a Event,
     pub t: &'a Tables<'a>,
-    pub prog: &'a Program,
-    pub s: &'a mut Scratch,
+    pub s: &'a Scratch,
 }
 
 impl Oracle for EventOracle<'_> {
     fn any_in(&mut self, lo: PredId, hi: PredId) -> bool {
-        // All on one target: asking for the first runs that target's lazy
-        // scan when needed, after which every bit of the range is final.
-        self.pred(lo) || self.s.any_bit(lo + 1, hi)
+        self.s.any_bit(lo, hi)
     }
 
     fn pred(&mut self, p: PredId) -> bool {
         let i = p as usize;
-        if !self.t.scanned[i] {
-            return self.t.preds[i].eval(self.ev);
+        if self.t.scanned[i] {
+            self.s.bit(p)
+        } else {
+            self.t.preds[i].eval(self.ev)
         }
-        if self.t.trigger[i] {
-            return self.s.bit(p);
-        }
-        let k = self.prog.full_of[self.t.pred_target[i] as usize];
-        if k != NONE && self.s.done_bits[(k / 64) as usize] & (1 << (k % 64)) == 0 {
-            self.s.done_bits[(k / 64) as usize] |= 1 << (k % 64);
-            self.s.done.push(k);
-            let mut sink = ScanSink {
-                s: self.s,
-                pred_rule: self.t.pred_rule,
-                trigger: None,
-            };
-            scan(
-                &self.prog.full[k as usize],
-                self.ev,
-                self.t.preds,
-                &mut sink,
-            );
-        }
-        self.s.bit(p)
     }
 }
