@@ -25,6 +25,9 @@ struct Hit {
 struct Automaton {
     ac: AhoCorasick,
     hits: Vec<Vec<Hit>>,
+    /// Whether every hit may sit anywhere (then a needle's hits are decided
+    /// at its first match in a text, and later matches are skipped).
+    anywhere: bool,
 }
 
 /// Needles for one automaton, deduplicated.
@@ -65,6 +68,7 @@ impl Needles {
         match built {
             Ok(ac) => Some(Automaton {
                 ac,
+                anywhere: self.hits.iter().flatten().all(|h| h.pos == Pos::Contains),
                 hits: self.hits,
             }),
             Err(_) => {
@@ -205,12 +209,29 @@ impl FieldScanner {
     }
 }
 
+/// How many needles [`run`] remembers per text.
+const SEEN: usize = 32;
+
 /// Runs one automaton over `hay` (the folded text for case-insensitive
 /// needles); regexes check the original text.
 fn run(a: &Automaton, hay: &str, original: &str, preds: &[Pred], sink: &mut impl Sink) {
     let len = hay.len();
+    // Needles already decided in this text (a short list: when it is full,
+    // repeats are decided again, with the same outcome).
+    let mut seen = [u32::MAX; SEEN];
+    let mut n_seen = 0;
     for m in a.ac.find_overlapping_iter(hay) {
-        for h in &a.hits[m.pattern().as_usize()] {
+        let pat = m.pattern().as_u32();
+        if a.anywhere {
+            if seen[..n_seen].contains(&pat) {
+                continue;
+            }
+            if n_seen < SEEN {
+                seen[n_seen] = pat;
+                n_seen += 1;
+            }
+        }
+        for h in &a.hits[pat as usize] {
             if sink.is_set(h.pred) || !h.pos.accepts(m.start(), m.end(), len) {
                 continue;
             }
