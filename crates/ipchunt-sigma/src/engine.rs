@@ -257,9 +257,21 @@ impl Engine {
             return;
         }
         let mut fields: Vec<(String, String)> = Vec::new();
+        // Fields already reported (a field's text is the same whichever of
+        // its predicates matched; keyword predicates each find their own).
+        let mut reported: Vec<u32> = Vec::new();
         for p in &self.report[r as usize] {
-            if matches!(self.preds[*p as usize].test, crate::pred::Test::Exists(_)) || !o.pred(*p) {
+            let pred = &self.preds[*p as usize];
+            let tid = self.pred_target[*p as usize];
+            let field = matches!(pred.target, crate::pred::Target::Field(_));
+            if matches!(pred.test, crate::pred::Test::Exists(_))
+                || (field && reported.contains(&tid))
+                || !o.pred(*p)
+            {
                 continue;
+            }
+            if field {
+                reported.push(tid);
             }
             if let Some((name, value)) = self.preds[*p as usize].value_text(ev, &self.tax)
                 && !fields.iter().any(|(n, _)| *n == name)
