@@ -159,7 +159,7 @@ fn t1559_rules_per_vendor() {
             .iter()
             .all(|r| r.techniques.iter().any(|t| t == "T1559"))
     );
-    // Seed 004's first table: these events are covered.
+    // The community catalog's first table: these events are covered.
     let has = |id: u32| {
         c.events.iter().any(|e| {
             e.event.provider.as_deref() == Some("Microsoft-Windows-Sysmon")

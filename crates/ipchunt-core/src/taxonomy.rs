@@ -354,7 +354,7 @@ mod tests {
     }
 
     #[test]
-    fn seed_events_have_logsources() {
+    fn catalog_events_have_logsources() {
         let t = Taxonomy::builtin();
         for (cat, id) in [
             ("process_creation", 1),
