@@ -117,7 +117,7 @@ pub fn read_syslog(
     sink: &dyn EventSink,
 ) -> Result<Counts, ReadError> {
     let mut em = Emitter::new(sink, file.clone(), ctx.batch_size);
-    let mut names = FieldNames::new(ctx.tax, "security");
+    let mut names = FieldNames::with_tables(ctx.tax, ctx.names, "security");
     let mut lines = Lines::new(src);
     while let Some(n) = lines.next_line(&mut em)? {
         let text = lines.text();
@@ -156,7 +156,7 @@ pub fn read_journal<R: Read>(
     ctx: &ReadCtx<'_>,
     sink: &dyn EventSink,
 ) -> Counts {
-    let mut names = FieldNames::new(ctx.tax, "security");
+    let mut names = FieldNames::with_tables(ctx.tax, ctx.names, "security");
     each_object(src, file, ctx.batch_size, sink, |bytes, line| {
         let entry: J = serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON: {e}"))?;
         let msg = message(&entry["MESSAGE"]).ok_or("journal entry without a MESSAGE")?;

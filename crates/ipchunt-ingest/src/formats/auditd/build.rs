@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ipchunt_core::{Event, Locator, Provenance, Raw, Taxonomy, Value};
+use ipchunt_core::{Event, Locator, Provenance, Raw, Value};
 use jiff::Timestamp;
 
 use super::Group;
@@ -108,9 +108,10 @@ fn execve_args(recs: &[Record<'_>]) -> Option<Vec<String>> {
 }
 
 impl<'t> Builder<'t> {
-    pub fn new(tax: &'t Taxonomy, file: Arc<str>, keep_raw: bool) -> Self {
+    /// A builder resolving names through `names` (of the `auditd` scope).
+    pub fn new(names: FieldNames<'t>, file: Arc<str>, keep_raw: bool) -> Self {
         Builder {
-            names: FieldNames::new(tax, "auditd"),
+            names,
             file,
             keep_raw,
             channel: "auditd".into(),

@@ -30,6 +30,7 @@ use ipchunt_core::Locator;
 
 use super::textlines::{Lines, head_lines};
 use super::{InputFile, ReadCtx, ReadError};
+use crate::names::FieldNames;
 use crate::sink::{Counts, Emitter, EventSink};
 
 pub use build::Builder;
@@ -149,7 +150,11 @@ pub fn read_from(
     sink: &dyn EventSink,
 ) -> Result<Counts, ReadError> {
     let mut em = Emitter::new(sink, file.clone(), ctx.batch_size);
-    let mut builder = Builder::new(ctx.tax, file.clone(), ctx.keep_raw);
+    let mut builder = Builder::new(
+        FieldNames::with_tables(ctx.tax, ctx.names, "auditd"),
+        file.clone(),
+        ctx.keep_raw,
+    );
     let mut grouper = Grouper::new();
     let mut lines = Lines::new(src);
     let emit = |groups: Vec<Group>, em: &mut Emitter<'_>, b: &mut Builder<'_>| {

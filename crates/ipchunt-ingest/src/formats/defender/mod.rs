@@ -25,6 +25,7 @@ use serde_json::Value as J;
 use super::jsonrecs::{each_object, head_has_keys};
 use super::textlines::head_lines;
 use super::{InputFile, ReadCtx, ReadError, skip_space};
+use crate::names::FieldNames;
 use crate::sink::{Counts, Emitter, EventSink};
 
 pub use table::{Table, identify};
@@ -90,7 +91,11 @@ pub fn read_json<R: Read>(
     ctx: &ReadCtx<'_>,
     sink: &dyn EventSink,
 ) -> Counts {
-    let mut m = table::Mapper::new(ctx.tax, name.clone(), ctx.keep_raw);
+    let mut m = table::Mapper::new(
+        FieldNames::with_tables(ctx.tax, ctx.names, "defender"),
+        name.clone(),
+        ctx.keep_raw,
+    );
     each_object(src, name, ctx.batch_size, sink, |bytes, line| {
         let row: serde_json::Map<String, J> =
             serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON row: {e}"))?;
@@ -174,7 +179,11 @@ pub fn read_csv<R: Read>(
             return em.finish();
         }
     };
-    let mut m = table::Mapper::new(ctx.tax, name.clone(), ctx.keep_raw);
+    let mut m = table::Mapper::new(
+        FieldNames::with_tables(ctx.tax, ctx.names, "defender"),
+        name.clone(),
+        ctx.keep_raw,
+    );
     let mut rec = csv::ByteRecord::new();
     loop {
         match rdr.read_byte_record(&mut rec) {
@@ -234,7 +243,7 @@ pub fn map_row(
     cols: &[(&str, &J)],
     locator: Locator,
 ) -> Result<Event, String> {
-    table::Mapper::new(tax, file, false).map(cols, locator, None)
+    table::Mapper::new(FieldNames::new(tax, "defender"), file, false).map(cols, locator, None)
 }
 
 #[cfg(test)]

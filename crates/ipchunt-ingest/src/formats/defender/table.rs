@@ -82,10 +82,11 @@ pub struct Mapper<'t> {
 }
 
 impl<'t> Mapper<'t> {
-    pub fn new(tax: &'t Taxonomy, file: Arc<str>, keep_raw: bool) -> Self {
+    /// A mapper resolving names through `names` (of the `defender` scope).
+    pub fn new(names: FieldNames<'t>, file: Arc<str>, keep_raw: bool) -> Self {
         Mapper {
-            names: FieldNames::new(tax, "defender"),
-            tax,
+            tax: names.taxonomy(),
+            names,
             file,
             keep_raw,
             channels: Vec::new(),
