@@ -3,30 +3,13 @@
 //! by content, the counts reconcile, and the normalized JSON of the events
 //! carries the canonical fields.
 
-use std::path::PathBuf;
-use std::sync::Mutex;
+mod common;
 
-use ipchunt_core::{Event, Taxonomy};
-use ipchunt_ingest::{BadRecord, EventSink, FileDone, IngestOptions, ingest, sniff};
+use std::path::{Path, PathBuf};
 
-#[derive(Default)]
-struct Keep {
-    events: Mutex<Vec<Event>>,
-    bad: Mutex<Vec<BadRecord>>,
-    files: Mutex<Vec<FileDone>>,
-}
-
-impl EventSink for Keep {
-    fn events(&self, batch: Vec<Event>) {
-        self.events.lock().unwrap().extend(batch);
-    }
-    fn bad(&self, bad: BadRecord) {
-        self.bad.lock().unwrap().push(bad);
-    }
-    fn file_done(&self, f: &FileDone) {
-        self.files.lock().unwrap().push(f.clone());
-    }
-}
+use common::{Collect, scratch};
+use ipchunt_core::Taxonomy;
+use ipchunt_ingest::{IngestOptions, IngestReport, ingest, sniff};
 
 fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -44,16 +27,39 @@ fn events_json(rel: &str, want_format: &str) -> Vec<serde_json::Value> {
         .collect();
     assert_eq!(sniff(&head).map(|f| f.name()), Some(want_format), "{rel}");
     let tax = Taxonomy::builtin();
-    let sink = Keep::default();
+    let sink = Collect::default();
     let report = ingest(&[path], &IngestOptions::default(), &tax, &sink);
     assert_eq!(report.records, report.events + report.bad_records, "{rel}");
     assert_eq!(report.by_format.get(want_format), Some(&1), "{rel}");
-    let files = sink.files.lock().unwrap();
+    let files = sink.done.lock().unwrap();
     assert_eq!(files.len(), 1);
     assert_eq!(files[0].records, files[0].events + files[0].bad);
-    let mut events = sink.events.lock().unwrap().clone();
+    let mut events = sink.events();
     events.sort_by_key(|e| e.prov.locator);
     events.iter().map(|e| e.to_json(&tax)).collect()
+}
+
+/// Reads the `n` files of the scratch directory `dir`, removes it, and
+/// checks that every count reconciles.
+fn ingest_scratch(dir: &Path, n: usize) -> IngestReport {
+    let tax = Taxonomy::builtin();
+    let sink = Collect::default();
+    let report = ingest(
+        std::slice::from_ref(&dir.to_path_buf()),
+        &IngestOptions::default(),
+        &tax,
+        &sink,
+    );
+    std::fs::remove_dir_all(dir).ok();
+    assert_eq!(report.files_seen, n as u64);
+    assert_eq!(report.records, report.events + report.bad_records);
+    for f in sink.done.lock().unwrap().iter() {
+        assert_eq!(f.records, f.events + f.bad, "{}", f.file);
+    }
+    for b in sink.bad().iter() {
+        assert!(!b.reason.is_empty(), "{b}");
+    }
+    report
 }
 
 fn find<'a>(evs: &'a [serde_json::Value], field: &str, value: &str) -> &'a serde_json::Value {
@@ -145,7 +151,7 @@ fn defender_fixtures_normalize() {
 #[test]
 fn a_folder_of_mixed_sources_reads_each_file_with_its_reader() {
     let tax = Taxonomy::builtin();
-    let sink = Keep::default();
+    let sink = Collect::default();
     let dirs: Vec<PathBuf> = ["auditd", "sysmon_linux", "eslogger", "defender"]
         .iter()
         .map(|d| fixture(d))
@@ -164,8 +170,7 @@ fn a_folder_of_mixed_sources_reads_each_file_with_its_reader() {
 
 #[test]
 fn truncated_and_corrupted_fixtures_are_read_without_panics() {
-    let dir = std::env::temp_dir().join(format!("ipchunt-os-hostile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("os-hostile");
     let mut n = 0;
     for sub in ["auditd", "sysmon_linux", "eslogger", "defender"] {
         for entry in std::fs::read_dir(fixture(sub)).unwrap() {
@@ -183,24 +188,8 @@ fn truncated_and_corrupted_fixtures_are_read_without_panics() {
             n += 1;
         }
     }
-    let tax = Taxonomy::builtin();
-    let sink = Keep::default();
-    let report = ingest(
-        std::slice::from_ref(&dir),
-        &IngestOptions::default(),
-        &tax,
-        &sink,
-    );
-    std::fs::remove_dir_all(&dir).ok();
-    assert_eq!(report.files_seen, n as u64);
-    assert_eq!(report.records, report.events + report.bad_records);
-    for f in sink.files.lock().unwrap().iter() {
-        assert_eq!(f.records, f.events + f.bad, "{}", f.file);
-    }
+    let report = ingest_scratch(&dir, n);
     assert!(report.events > 0);
-    for b in sink.bad.lock().unwrap().iter() {
-        assert!(!b.reason.is_empty(), "{b}");
-    }
 }
 
 #[test]
@@ -209,16 +198,15 @@ fn other_exports_of_sysmon_for_linux_are_read_by_the_windows_readers() {
     let first = syslog.lines().next().unwrap();
     let bare = &first[first.find("<Event>").unwrap()..];
     let rendered = r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Linux-Sysmon","Guid":"{ff032593-a8d3-4f13-b0d6-01fc615a0f97}"}},"EventID":1,"TimeCreated":{"#attributes":{"SystemTime":"2026-11-20T09:14:00.104211Z"}},"EventRecordID":5001,"Channel":"Linux-Sysmon/Operational","Computer":"build-07"},"EventData":{"ProcessId":31544,"Image":"/usr/bin/bash","CommandLine":"/bin/bash -c id","ParentImage":"/usr/bin/dbus-daemon"}}}"##;
-    let dir = std::env::temp_dir().join(format!("ipchunt-os-exports-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("os-exports");
     for (name, text, format) in [("cat.xml", bare, "xml"), ("dump.jsonl", rendered, "json")] {
         let path = dir.join(name);
         std::fs::write(&path, format!("{text}\n")).unwrap();
         let tax = Taxonomy::builtin();
-        let sink = Keep::default();
+        let sink = Collect::default();
         let report = ingest(&[path], &IngestOptions::default(), &tax, &sink);
         assert_eq!(report.by_format.get(format), Some(&1), "{name}");
-        let events = sink.events.lock().unwrap();
+        let events = sink.events();
         assert_eq!(events.len(), 1, "{name}");
         let j = events[0].to_json(&tax);
         assert_eq!(j["fields"]["Channel"], "Linux-Sysmon/Operational", "{name}");
@@ -235,8 +223,7 @@ fn fixtures_with_inserted_characters_are_read_without_panics() {
     // Multi-byte characters, quotes, separators and line breaks inserted at
     // pseudo-random places, many times over, in every fixture.
     const INSERTS: [&str; 8] = ["\u{e9}", "\"", "'", ",", "=", "\n", "\u{1d}", "\\"];
-    let dir = std::env::temp_dir().join(format!("ipchunt-os-mutate-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("os-mutate");
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut next = move || {
         state ^= state << 13;
@@ -262,18 +249,5 @@ fn fixtures_with_inserted_characters_are_read_without_panics() {
             }
         }
     }
-    let tax = Taxonomy::builtin();
-    let sink = Keep::default();
-    let report = ingest(
-        std::slice::from_ref(&dir),
-        &IngestOptions::default(),
-        &tax,
-        &sink,
-    );
-    std::fs::remove_dir_all(&dir).ok();
-    assert_eq!(report.files_seen, n as u64);
-    assert_eq!(report.records, report.events + report.bad_records);
-    for f in sink.files.lock().unwrap().iter() {
-        assert_eq!(f.records, f.events + f.bad, "{}", f.file);
-    }
+    ingest_scratch(&dir, n);
 }
