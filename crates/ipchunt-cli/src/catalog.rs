@@ -81,6 +81,5 @@ pub fn run(args: CatalogArgs) -> Result<Exit> {
         cov.iter().filter(|c| c.could_fire).count(),
         cov.len()
     );
-    let bad = report.bad_records > 0 || report.files_failed > 0;
-    Ok(if bad { Exit::BadInput } else { Exit::Clean })
+    Ok(Exit::after_read(&report))
 }

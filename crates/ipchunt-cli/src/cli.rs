@@ -43,9 +43,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct TimelineArgs {
-    /// Log files or folders (read recursively).
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: LogInput,
     /// Only this host.
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
@@ -55,10 +54,18 @@ pub struct TimelineArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// The logs a command reads into an investigation, and how.
+#[derive(Debug, Args)]
+pub struct LogInput {
+    /// Log files or folders (read recursively).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
     /// Worker threads (0 = one per core).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
-    /// No progress bar and no per-host summary.
+    /// No progress bar and no summary on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
 }
@@ -80,18 +87,12 @@ pub enum BaselineCommand {
 
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
-    /// Log files or folders of normal activity.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    /// Logs of normal activity.
+    #[command(flatten)]
+    pub input: LogInput,
     /// The baseline database (SQLite).
     #[arg(long, value_name = "FILE")]
     pub db: PathBuf,
-    /// Worker threads (0 = one per core).
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub threads: usize,
-    /// No progress bar.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

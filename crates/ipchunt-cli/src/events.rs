@@ -2,7 +2,6 @@
 
 use std::io::{self, BufWriter, Write};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Result;
 use ipchunt_core::{Event, Taxonomy};
@@ -10,12 +9,12 @@ use ipchunt_ingest::{BadRecord, EventSink, IngestOptions};
 
 use crate::cli::EventsArgs;
 use crate::exit::Exit;
+use crate::input::read_line;
 
 struct Printer<'a> {
     tax: &'a Taxonomy,
     out: Mutex<BufWriter<io::Stdout>>,
     raw: bool,
-    bad: AtomicU64,
     failed: Mutex<Option<io::Error>>,
 }
 
@@ -42,7 +41,6 @@ impl EventSink for Printer<'_> {
     }
 
     fn bad(&self, bad: BadRecord) {
-        self.bad.fetch_add(1, Ordering::Relaxed);
         eprintln!("ipchunt: bad input: {bad}");
     }
 }
@@ -53,7 +51,6 @@ pub fn run(args: EventsArgs) -> Result<Exit> {
         tax: &tax,
         out: Mutex::new(BufWriter::new(io::stdout())),
         raw: args.raw,
-        bad: AtomicU64::new(0),
         failed: Mutex::new(None),
     };
     let report = if args.paths.len() == 1 && args.paths[0] == std::path::Path::new("-") {
@@ -74,15 +71,6 @@ pub fn run(args: EventsArgs) -> Result<Exit> {
     {
         return Err(e.into());
     }
-    eprintln!(
-        "ipchunt: {} events read from {} files ({} records = {} parsed + {} bad; {} files unreadable or of unknown format)",
-        report.events,
-        report.files_read,
-        report.records,
-        report.events,
-        report.bad_records,
-        report.files_failed
-    );
-    let bad = report.bad_records > 0 || report.files_failed > 0;
-    Ok(if bad { Exit::BadInput } else { Exit::Clean })
+    eprintln!("{}", read_line(&report));
+    Ok(Exit::after_read(&report))
 }

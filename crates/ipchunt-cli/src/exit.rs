@@ -1,5 +1,7 @@
 //! Exit statuses (documented in README.md and docs/output.md).
 
+use ipchunt_ingest::IngestReport;
+
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(i32)]
@@ -20,7 +22,13 @@ pub enum Exit {
 }
 
 impl Exit {
-    pub fn from_run(found: bool, bad_input: bool) -> Exit {
+    /// For commands that read logs and report no detections.
+    pub fn after_read(report: &IngestReport) -> Exit {
+        Exit::from_run(false, report)
+    }
+
+    pub fn from_run(found: bool, report: &IngestReport) -> Exit {
+        let bad_input = !report.is_clean();
         match (found, bad_input) {
             (false, false) => Exit::Clean,
             (true, false) => Exit::Found,

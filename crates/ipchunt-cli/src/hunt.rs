@@ -14,11 +14,12 @@ use ipchunt_report::{DetectionWriter, RunSummary, Totals};
 
 use crate::cli::{HuntArgs, OutputFormat};
 use crate::exit::Exit;
+use crate::input::BadReporter;
 use crate::investigate::{self, extra_json};
 use crate::output::{open_output, open_writer};
 use crate::progress::Progress;
 use crate::rules::{Correlations, Loaded, load_engine};
-use crate::sink::{BadReporter, Counters, HuntSink};
+use crate::sink::{Counters, HuntSink};
 use crate::timewin::Window;
 
 pub fn run(args: HuntArgs) -> Result<Exit> {
@@ -188,8 +189,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
     if !args.quiet {
         eprint!("{}", summary.render());
     }
-    let bad = report.bad_records > 0 || report.files_failed > 0;
-    Ok(Exit::from_run(summary.detections > 0, bad))
+    Ok(Exit::from_run(summary.detections > 0, &report))
 }
 
 /// Investigates detections on every worker thread (each detection's

@@ -1,7 +1,7 @@
 //! Investigation in the command line: building it from options, feeding it
 //! events, and what it adds to each detection.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
@@ -10,6 +10,8 @@ use ipchunt_ingest::{BadRecord, EventSink, FileDone, IngestOptions, IngestReport
 use ipchunt_investigate::{Enriched, Investigation, IocList, baseline};
 use serde_json::{Value, json};
 
+use crate::cli::LogInput;
+use crate::input::BadReporter;
 use crate::progress::Progress;
 
 /// Builds an investigation with the IOC list and baseline the user gave.
@@ -63,7 +65,7 @@ pub fn extra_json(e: &Enriched) -> Value {
 pub struct ObserveSink<'a> {
     pub inv: Mutex<Investigation>,
     pub progress: &'a Progress,
-    pub bad: std::sync::atomic::AtomicU64,
+    pub bad: BadReporter,
 }
 
 impl EventSink for ObserveSink<'_> {
@@ -76,10 +78,7 @@ impl EventSink for ObserveSink<'_> {
     }
 
     fn bad(&self, bad: BadRecord) {
-        let n = self.bad.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if n < crate::sink::BAD_SHOWN {
-            self.progress.println(&format!("ipchunt: bad input: {bad}"));
-        }
+        self.bad.report(&bad, self.progress);
     }
 
     fn file_done(&self, f: &FileDone) {
@@ -87,38 +86,21 @@ impl EventSink for ObserveSink<'_> {
     }
 }
 
-/// Reads logs into a fresh investigation.
-pub fn observe_paths(
-    paths: &[PathBuf],
-    threads: usize,
-    inv: Investigation,
-    progress: &Progress,
-) -> (Investigation, IngestReport) {
+/// Reads logs into a fresh investigation, with a progress bar unless quiet.
+pub fn observe_paths(input: &LogInput) -> (Investigation, IngestReport) {
     let tax = Taxonomy::builtin();
+    let progress = Progress::new(input.quiet);
     let sink = ObserveSink {
-        inv: Mutex::new(inv),
-        progress,
-        bad: Default::default(),
+        inv: Mutex::new(Investigation::new(tax.clone())),
+        progress: &progress,
+        bad: BadReporter::new(None),
     };
     let opts = IngestOptions {
-        threads,
+        threads: input.threads,
         ..IngestOptions::default()
     };
-    let report = ipchunt_ingest::ingest(paths, &opts, &tax, &sink);
+    let report = ipchunt_ingest::ingest(&input.paths, &opts, &tax, &sink);
     progress.finish();
     let inv = sink.inv.into_inner().unwrap_or_else(|p| p.into_inner());
     (inv, report)
-}
-
-/// The one-line account of what was read, for commands without a summary.
-pub fn read_line(report: &IngestReport) -> String {
-    format!(
-        "ipchunt: {} events read from {} files ({} records = {} parsed + {} bad; {} files unreadable or of unknown format)",
-        report.events,
-        report.files_read,
-        report.records,
-        report.events,
-        report.bad_records,
-        report.files_failed
-    )
 }

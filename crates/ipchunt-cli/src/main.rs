@@ -6,6 +6,7 @@ mod events;
 mod exit;
 mod html;
 mod hunt;
+mod input;
 mod investigate;
 mod output;
 mod progress;

@@ -30,9 +30,9 @@ pub fn open_writer(
         OutputFormat::Table => Box::new(TableWriter::new(out, tax, color)),
         OutputFormat::Jsonl => Box::new(JsonlWriter::new(out, tax)),
         OutputFormat::Csv => Box::new(CsvWriter::new(out, tax)),
-        // The HTML report is written whole at the end of a hunt; as a
-        // stream it falls back to JSON lines.
-        OutputFormat::Html => Box::new(JsonlWriter::new(out, tax)),
+        // The HTML report is not a stream: the hunt renders it whole at
+        // the end and never asks for a writer for it.
+        OutputFormat::Html => anyhow::bail!("the HTML report is written by the hunt, not streamed"),
     })
 }
 

@@ -2,7 +2,6 @@
 //! threads. Each batch is matched where it was read; only detections (and
 //! the matches correlations need) leave the worker.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -13,6 +12,7 @@ use ipchunt_investigate::Investigation;
 use ipchunt_sigma::{Engine, Match, Scratch};
 use jiff::Timestamp;
 
+use crate::input::BadReporter;
 use crate::progress::Progress;
 use crate::timewin::Window;
 
@@ -27,44 +27,6 @@ pub struct CorrelationInput {
 pub struct Counters {
     pub outside_window: AtomicU64,
     pub below_level: AtomicU64,
-    pub bad_records: AtomicU64,
-}
-
-/// Bad-input lines shown on standard error before the rest are only counted.
-pub const BAD_SHOWN: u64 = 20;
-
-/// Reports bad records: all of them to a file given with --bad-log, else
-/// the first [`BAD_SHOWN`] to standard error and a count of the rest.
-pub struct BadReporter {
-    pub out: Mutex<Option<Box<dyn Write + Send>>>,
-    pub shown: AtomicU64,
-}
-
-impl BadReporter {
-    pub fn new(out: Option<Box<dyn Write + Send>>) -> Self {
-        BadReporter {
-            out: Mutex::new(out),
-            shown: AtomicU64::new(0),
-        }
-    }
-
-    pub fn report(&self, bad: &BadRecord, progress: &Progress) {
-        if let Ok(mut guard) = self.out.lock()
-            && let Some(w) = guard.as_mut()
-        {
-            // A failing bad-record log must not stop the hunt.
-            let _ = writeln!(w, "{bad}");
-            return;
-        }
-        let n = self.shown.fetch_add(1, Ordering::Relaxed);
-        if n < BAD_SHOWN {
-            progress.println(&format!("ipchunt: bad input: {bad}"));
-        } else if n == BAD_SHOWN {
-            progress.println(
-                "ipchunt: more bad input follows; it is counted in the summary (--bad-log FILE keeps every line)",
-            );
-        }
-    }
 }
 
 pub struct HuntSink<'a> {
@@ -148,7 +110,6 @@ impl EventSink for HuntSink<'_> {
     }
 
     fn bad(&self, bad: BadRecord) {
-        self.counters.bad_records.fetch_add(1, Ordering::Relaxed);
         self.bad.report(&bad, self.progress);
     }
 

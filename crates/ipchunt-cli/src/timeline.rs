@@ -4,28 +4,17 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 
 use anyhow::{Context, Result};
-use ipchunt_core::Taxonomy;
+use ipchunt_investigate::baseline;
 use ipchunt_investigate::timeline::TimelineRow;
-use ipchunt_investigate::{Investigation, baseline};
 
 use crate::cli::{BaselineArgs, TimelineArgs, TimelineFormat};
 use crate::exit::Exit;
-use crate::investigate::{observe_paths, read_line};
-use crate::progress::Progress;
-
-fn exit_for(report: &ipchunt_ingest::IngestReport) -> Exit {
-    if report.bad_records > 0 || report.files_failed > 0 {
-        Exit::BadInput
-    } else {
-        Exit::Clean
-    }
-}
+use crate::input::read_line;
+use crate::investigate::observe_paths;
 
 /// `ipchunt timeline`.
 pub fn run(args: TimelineArgs) -> Result<Exit> {
-    let progress = Progress::new(args.quiet);
-    let inv = Investigation::new(Taxonomy::builtin());
-    let (inv, report) = observe_paths(&args.paths, args.threads, inv, &progress);
+    let (inv, report) = observe_paths(&args.input);
     let timeline = inv.timeline();
     let mut rows = timeline.rows();
     if let Some(h) = &args.host {
@@ -38,7 +27,7 @@ pub fn run(args: TimelineArgs) -> Result<Exit> {
         None => Box::new(BufWriter::new(io::stdout())),
     };
     write_rows(out, &rows, args.format).context("cannot write the timeline")?;
-    if !args.quiet {
+    if !args.input.quiet {
         eprintln!("{}", read_line(&report));
         for h in &timeline.hosts {
             if args
@@ -70,11 +59,7 @@ pub fn run(args: TimelineArgs) -> Result<Exit> {
             );
         }
     }
-    Ok(exit_for(&report))
-}
-
-fn basename(p: &str) -> &str {
-    p.rsplit(['\\', '/']).next().unwrap_or(p)
+    Ok(Exit::after_read(&report))
 }
 
 fn write_rows(
@@ -116,7 +101,7 @@ fn write_rows(
                 let msg = format!(
                     "{} {} {} {}{}",
                     r.kind,
-                    basename(&r.actor_image),
+                    ipchunt_report::basename(&r.actor_image),
                     r.endpoint_kind,
                     r.endpoint,
                     if r.burst { " (burst)" } else { "" }
@@ -160,7 +145,7 @@ fn write_rows(
                     ipchunt_report::fit(&r.host, 16),
                     r.kind,
                     if r.burst { "!" } else { " " },
-                    ipchunt_report::fit(basename(&r.actor_image), 22),
+                    ipchunt_report::fit(ipchunt_report::basename(&r.actor_image), 22),
                     if r.remote.is_empty() {
                         r.endpoint.clone()
                     } else {
@@ -177,9 +162,7 @@ fn write_rows(
 
 /// `ipchunt baseline learn`.
 pub fn learn(args: BaselineArgs) -> Result<Exit> {
-    let progress = Progress::new(args.quiet);
-    let inv = Investigation::new(Taxonomy::builtin());
-    let (inv, report) = observe_paths(&args.paths, args.threads, inv, &progress);
+    let (inv, report) = observe_paths(&args.input);
     let graph = inv.graph();
     let stats = baseline::learn(&args.db, &graph)
         .with_context(|| format!("cannot update the baseline {}", args.db.display()))?;
@@ -193,5 +176,5 @@ pub fn learn(args: BaselineArgs) -> Result<Exit> {
         stats.total_edges,
         stats.total_hosts
     );
-    Ok(exit_for(&report))
+    Ok(Exit::after_read(&report))
 }

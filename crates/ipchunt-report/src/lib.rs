@@ -18,7 +18,7 @@ pub use csv_out::CsvWriter;
 pub use jsonl::{JsonlWriter, detection_json};
 pub use keyfields::{KeyField, key_fields};
 pub use summary::{RunSummary, Totals};
-pub use table::{TableWriter, clean, fit};
+pub use table::{TableWriter, basename, clean, fit};
 
 /// The output formats of `ipchunt hunt`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -30,9 +30,6 @@ pub struct RunSummary {
     pub rules_rejected: usize,
     /// Rules loaded whose logsource no log ipchunt reads carries.
     pub rules_inert: usize,
-    /// Events that no rule's logsource could apply to (no channel or
-    /// provider, or a log no rule covers).
-    pub events_unmatched_source: u64,
     /// Events left out by the time window.
     pub events_outside_window: u64,
     /// Detections below the minimum level, not shown.
@@ -181,12 +178,6 @@ impl RunSummary {
             out.push(format!(
                 "{} events fell outside the --from/--to window",
                 self.events_outside_window
-            ));
-        }
-        if self.events_unmatched_source > 0 {
-            out.push(format!(
-                "{} events came from logs no loaded rule applies to (or carry no channel/provider)",
-                self.events_unmatched_source
             ));
         }
         if self.below_min_level > 0 {

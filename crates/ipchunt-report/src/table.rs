@@ -72,7 +72,8 @@ pub fn fit(s: &str, width: usize) -> String {
     t
 }
 
-fn basename(path: &str) -> &str {
+/// The file name of a Windows or Unix path.
+pub fn basename(path: &str) -> &str {
     path.rsplit(['\\', '/']).next().unwrap_or(path)
 }
 
