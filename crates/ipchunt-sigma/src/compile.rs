@@ -37,24 +37,16 @@ impl PredTable<'_> {
     /// Compiles a detection section: the detections (in name order) and the
     /// condition (several conditions are OR-linked). Predicates are added
     /// to the table only when the whole section compiles.
-    pub(crate) fn detections(
-        &mut self,
-        d: &Detections,
-        prefix: &str,
-    ) -> Result<(Vec<String>, Vec<Det>, Cond), Refusal> {
+    pub(crate) fn detections(&mut self, d: &Detections) -> Result<(Vec<Det>, Cond), Refusal> {
         let mark = self.preds.len();
-        let r = self.detections_inner(d, prefix);
+        let r = self.detections_inner(d);
         if r.is_err() {
             self.preds.truncate(mark);
         }
         r
     }
 
-    fn detections_inner(
-        &mut self,
-        d: &Detections,
-        prefix: &str,
-    ) -> Result<(Vec<String>, Vec<Det>, Cond), Refusal> {
+    fn detections_inner(&mut self, d: &Detections) -> Result<(Vec<Det>, Cond), Refusal> {
         if d.timeframe.is_some() {
             return Err(Refusal::new(
                 "deprecated timeframe aggregation",
@@ -78,8 +70,7 @@ impl PredTable<'_> {
             1 => conds.into_iter().next().unwrap_or(Cond::Or(Vec::new())),
             _ => Cond::Or(conds),
         };
-        let names = names.into_iter().map(|n| format!("{prefix}{n}")).collect();
-        Ok((names, dets, cond))
+        Ok((dets, cond))
     }
 
     fn detection(&mut self, d: &Detection) -> Result<Det, Refusal> {

@@ -70,8 +70,8 @@ pub(crate) fn apply_filters(rs: &mut RuleSet) {
                 preds: &mut rs.preds,
                 ph: &ph,
             };
-            match table.detections(&f.detection, "filter:") {
-                Ok((_, dets, cond)) => {
+            match table.detections(&f.detection) {
+                Ok((dets, cond)) => {
                     rs.pred_rule.resize(rs.preds.len(), t as u32);
                     let rule = &mut rs.rules[t];
                     let offset = rule.dets.len() as u32;

@@ -179,7 +179,7 @@ pub(crate) fn compile_rule(r: SigmaRule, origin: &str, ctx: Ctx<'_>) -> Outcome 
         preds: &mut preds,
         ph: &ph,
     };
-    let (_, dets, cond) = match table.detections(&r.detection, "") {
+    let (dets, cond) = match table.detections(&r.detection) {
         Ok(x) => x,
         Err(e) => return Outcome::Rejected(reject(origin, label, e)),
     };
