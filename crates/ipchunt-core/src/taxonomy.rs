@@ -136,13 +136,17 @@ struct TaxonomyFile {
     logsources: Vec<LogsourceDef>,
 }
 
+/// One vendor scope's aliases: name to the field and whether it is a fallback.
+type ScopeAliases = AHashMap<Box<str>, (FieldId, bool)>;
+
 /// The loaded taxonomy.
 #[derive(Debug)]
 pub struct Taxonomy {
     fields: Vec<FieldDef>,
     canonical: AHashMap<Box<str>, FieldId>,
     canonical_lower: AHashMap<Box<str>, FieldId>,
-    vendor: AHashMap<(Box<str>, Box<str>), (FieldId, bool)>,
+    /// Vendor scope, then alias, to the field and whether it is a fallback.
+    vendor: AHashMap<Box<str>, ScopeAliases>,
     unambiguous_alias: AHashMap<Box<str>, FieldId>,
     logsources: Vec<LogsourceDef>,
 }
@@ -174,7 +178,7 @@ impl Taxonomy {
         }
         let mut canonical = AHashMap::new();
         let mut canonical_lower = AHashMap::new();
-        let mut vendor = AHashMap::new();
+        let mut vendor: AHashMap<Box<str>, ScopeAliases> = AHashMap::new();
         let mut alias_targets: AHashMap<Box<str>, Vec<FieldId>> = AHashMap::new();
         for (i, f) in file.fields.iter().enumerate() {
             let id = FieldId(i as u16);
@@ -188,7 +192,9 @@ impl Taxonomy {
                 for (scope, names) in map {
                     for n in names {
                         vendor
-                            .entry((scope.as_str().into(), n.as_str().into()))
+                            .entry(scope.as_str().into())
+                            .or_default()
+                            .entry(n.as_str().into())
                             .or_insert((id, fallback));
                         let targets = alias_targets.entry(n.as_str().into()).or_default();
                         if !targets.contains(&id) {
@@ -254,9 +260,7 @@ impl Taxonomy {
     /// the field and whether it is a fallback alias; `None` when the
     /// taxonomy has no alias of that name in that scope.
     pub fn resolve_for(&self, scope: &str, name: &str) -> Option<(FieldId, bool)> {
-        self.vendor
-            .get(&(Box::<str>::from(scope), Box::<str>::from(name)))
-            .copied()
+        self.vendor.get(scope)?.get(name).copied()
     }
 
     /// Resolves a name a source of that scope writes: its vendor alias, else
