@@ -89,9 +89,7 @@ pub(crate) fn classify(ev: &Event, f: &Fields) -> Option<ContextEvent> {
                 user: f.target_user_name.string(ev),
             },
             4728 | 4732 | 4756 => ContextKind::GroupChange {
-                user: f
-                    .other(ev, "MemberName")
-                    .or_else(|| f.other(ev, "MemberSid")),
+                user: f.member.string(ev),
                 group: f.target_user_name.string(ev),
             },
             4697 => ContextKind::Install {

@@ -1,9 +1,7 @@
 //! Field lookups the investigation needs, resolved once against the taxonomy.
 
-use std::borrow::Cow;
-use std::sync::Arc;
-
 use ipchunt_core::{Event, FieldId, FieldKey, Taxonomy, Value, ValueRef};
+use std::borrow::Cow;
 
 /// A field the investigation reads: a canonical field when the taxonomy
 /// knows the name, else the name as sources write it.
@@ -77,7 +75,6 @@ fn list_text(l: &[Value]) -> Option<String> {
 /// Every field the investigation reads.
 #[derive(Debug, Clone)]
 pub(crate) struct Fields {
-    tax: Arc<Taxonomy>,
     pub image: Field,
     pub pid: Field,
     pub guid: Field,
@@ -129,25 +126,28 @@ pub(crate) struct Fields {
     pub dcom_remote: Field,
     pub service_name: Field,
     pub service_file: Field,
+    // Source-specific names.
+    pub additional_fields: Field,
+    pub folder_path: Field,
+    pub new_process_id: Field,
+    pub initiating_folder: Field,
+    pub initiating_file: Field,
+    pub initiating_pid: Field,
+    pub initiating_user: Field,
+    pub initiating_integrity: Field,
+    pub initiating_cmdline: Field,
+    pub member: Field,
+    pub param2: Field,
+    pub param3: Field,
+    pub param6: Field,
+    pub param7: Field,
+    pub param9: Field,
 }
 
 impl Fields {
-    /// A source-specific field by name (canonical if the taxonomy knows it);
-    /// empty values and `-` count as missing.
-    pub(crate) fn other(&self, ev: &Event, name: &str) -> Option<String> {
-        let v = match self.tax.id(name) {
-            Some(id) => ev.get(id),
-            None => ev.get_key(&FieldKey::Other(name.into())),
-        }?;
-        v.text()
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty() && t != "-")
-    }
-
-    pub(crate) fn new(tax: &Arc<Taxonomy>) -> Fields {
+    pub(crate) fn new(tax: &Taxonomy) -> Fields {
         let f = |names: &[&str]| Field::new(tax, names);
         Fields {
-            tax: tax.clone(),
             image: f(&["Image", "exe", "process.executable.path"]),
             pid: f(&["ProcessId", "pid", "process.audit_token.pid"]),
             guid: f(&["ProcessGuid"]),
@@ -217,6 +217,21 @@ impl Fields {
             dcom_remote: f(&["param1"]),
             service_name: f(&["ServiceName"]),
             service_file: f(&["ImagePath", "ServiceFileName"]),
+            additional_fields: f(&["AdditionalFields"]),
+            folder_path: f(&["FolderPath"]),
+            new_process_id: f(&["NewProcessId"]),
+            initiating_folder: f(&["InitiatingProcessFolderPath"]),
+            initiating_file: f(&["InitiatingProcessFileName"]),
+            initiating_pid: f(&["InitiatingProcessId"]),
+            initiating_user: f(&["InitiatingProcessAccountName"]),
+            initiating_integrity: f(&["InitiatingProcessIntegrityLevel"]),
+            initiating_cmdline: f(&["InitiatingProcessCommandLine"]),
+            member: f(&["MemberName", "MemberSid"]),
+            param2: f(&["param2"]),
+            param3: f(&["param3"]),
+            param6: f(&["param6"]),
+            param7: f(&["param7"]),
+            param9: f(&["param9"]),
         }
     }
 }

@@ -88,7 +88,7 @@ pub(crate) fn family(ev: &Event, f: &Fields) -> Option<Family> {
             Some(t) if t.eq_ignore_ascii_case("ConnectPipe") => true,
             Some(t) if t.eq_ignore_ascii_case("CreatePipe") => false,
             _ => {
-                let extra = f.other(ev, "AdditionalFields").unwrap_or_default();
+                let extra = f.additional_fields.string(ev).unwrap_or_default();
                 let squashed: String = extra
                     .to_ascii_lowercase()
                     .chars()
@@ -132,8 +132,8 @@ pub(crate) fn actor(ev: &Event, f: &Fields) -> ProcessRef {
     };
     if p.image.is_none() {
         // Defender names the initiating process apart.
-        let folder = f.other(ev, "InitiatingProcessFolderPath");
-        let file = f.other(ev, "InitiatingProcessFileName");
+        let folder = f.initiating_folder.string(ev);
+        let file = f.initiating_file.string(ev);
         p.image = match (folder, file) {
             (Some(d), Some(n)) if !d.to_ascii_lowercase().ends_with(&n.to_ascii_lowercase()) => {
                 Some(format!("{}\\{n}", d.trim_end_matches('\\')))
@@ -141,26 +141,17 @@ pub(crate) fn actor(ev: &Event, f: &Fields) -> ProcessRef {
             (Some(d), _) => Some(d),
             (None, n) => n,
         };
-        p.pid = p.pid.or_else(|| {
-            f.other(ev, "InitiatingProcessId")
-                .and_then(|s| ipchunt_core::parse_int(&s))
-        });
-        p.user = p
-            .user
-            .or_else(|| f.other(ev, "InitiatingProcessAccountName"));
-        p.integrity = p
-            .integrity
-            .or_else(|| f.other(ev, "InitiatingProcessIntegrityLevel"));
-        p.command_line = p
-            .command_line
-            .or_else(|| f.other(ev, "InitiatingProcessCommandLine"));
+        p.pid = p.pid.or_else(|| f.initiating_pid.int(ev));
+        p.user = p.user.or_else(|| f.initiating_user.string(ev));
+        p.integrity = p.integrity.or_else(|| f.initiating_integrity.string(ev));
+        p.command_line = p.command_line.or_else(|| f.initiating_cmdline.string(ev));
     }
     p
 }
 
 /// The pipe name of a Defender `NamedPipeEvent`, from its `AdditionalFields`.
 pub(crate) fn defender_pipe(ev: &Event, f: &Fields) -> Option<String> {
-    let extra = f.other(ev, "AdditionalFields")?;
+    let extra = f.additional_fields.string(ev)?;
     let v: serde_json::Value = serde_json::from_str(&extra).ok()?;
     v.get("PipeName")?.as_str().map(str::to_owned)
 }
@@ -208,10 +199,8 @@ pub(crate) fn dcom(ev: &Event, f: &Fields) -> DcomError {
             .string(ev)
             .unwrap_or_else(|| "(unknown)".into());
         let actor = ProcessRef {
-            pid: f
-                .other(ev, "param2")
-                .and_then(|s| ipchunt_core::parse_int(&s)),
-            image: f.other(ev, "param3"),
+            pid: f.param2.int(ev),
+            image: f.param3.string(ev),
             ..ProcessRef::default()
         };
         let ep = Endpoint::new(
@@ -236,7 +225,7 @@ pub(crate) fn dcom(ev: &Event, f: &Fields) -> DcomError {
         .dcom_appid
         .text(ev)
         .and_then(|c| crate::normalize::clsid(&c));
-    let who = match (f.other(ev, "param6"), f.other(ev, "param7")) {
+    let who = match (f.param6.string(ev), f.param7.string(ev)) {
         (Some(d), Some(u)) => format!("{d}\\{u}"),
         (None, Some(u)) => u,
         _ => "(unknown user)".into(),
@@ -251,11 +240,12 @@ pub(crate) fn dcom(ev: &Event, f: &Fields) -> DcomError {
         user: Some(who.clone()),
         ..ProcessRef::default()
     };
-    let remote = f
-        .other(ev, "param2")
+    let place = f.param2.string(ev);
+    let remote = place
+        .as_deref()
         .filter(|p| p.eq_ignore_ascii_case("Remote"))
-        .and_then(|_| f.other(ev, "param9"));
-    let what = match (f.other(ev, "param2"), f.other(ev, "param3")) {
+        .and_then(|_| f.param9.string(ev));
+    let what = match (place, f.param3.string(ev)) {
         (Some(place), Some(op)) => format!("{place} {op}").to_ascii_lowercase(),
         _ => "activation".into(),
     };

@@ -1,7 +1,7 @@
 //! Process creations: the parent and child they name, and whether the
 //! creation is COM, DCOM or DDE at work.
 
-use ipchunt_core::{Event, parse_int};
+use ipchunt_core::Event;
 
 use crate::com;
 use crate::fields::{Fields, base_name};
@@ -36,7 +36,7 @@ pub(crate) fn processes(ev: &Event, f: &Fields) -> (ProcessRef, ProcessRef) {
             .as_deref()
             .is_some_and(|c| c.eq_ignore_ascii_case("Security"));
     let mut child = ProcessRef {
-        image: f.image.string(ev).or_else(|| f.other(ev, "FolderPath")),
+        image: f.image.string(ev).or_else(|| f.folder_path.string(ev)),
         pid: f.pid.int(ev),
         guid: f.guid.string(ev),
         user: f.user.string(ev),
@@ -54,25 +54,20 @@ pub(crate) fn processes(ev: &Event, f: &Fields) -> (ProcessRef, ProcessRef) {
     if security {
         // In 4688, ProcessId is the creator and NewProcessId the new process.
         parent.pid = child.pid;
-        child.pid = f.other(ev, "NewProcessId").and_then(|s| parse_int(&s));
+        child.pid = f.new_process_id.int(ev);
         child.user = child
             .user
             .or_else(|| f.target_user_name.string(ev))
             .or_else(|| f.subject_user.string(ev));
     }
-    if parent.image.is_none() {
-        if let Some(p) = f.other(ev, "InitiatingProcessFolderPath") {
-            parent.image = Some(p);
-            parent.pid = f
-                .other(ev, "InitiatingProcessId")
-                .and_then(|s| parse_int(&s));
-            parent.command_line = f.other(ev, "InitiatingProcessCommandLine");
-            parent.user = f.other(ev, "InitiatingProcessAccountName");
-            parent.integrity = f.other(ev, "InitiatingProcessIntegrityLevel");
-        }
-        if child.user.is_none() {
-            child.user = f.other(ev, "AccountName");
-        }
+    if parent.image.is_none()
+        && let Some(p) = f.initiating_folder.string(ev)
+    {
+        parent.image = Some(p);
+        parent.pid = f.initiating_pid.int(ev);
+        parent.command_line = f.initiating_cmdline.string(ev);
+        parent.user = f.initiating_user.string(ev);
+        parent.integrity = f.initiating_integrity.string(ev);
     }
     (child, parent)
 }
