@@ -114,13 +114,16 @@ const AARCH64: &[(u32, &str)] = &[
 
 /// The architecture's name for an `arch=` value.
 pub fn arch_name(arch: &str) -> Option<&'static str> {
-    match arch.to_ascii_lowercase().as_str() {
-        "c000003e" => Some("x86_64"),
-        "c00000b7" => Some("aarch64"),
-        "40000003" => Some("i386"),
-        "40000028" => Some("arm"),
-        _ => None,
-    }
+    const ARCHES: [(&str, &str); 4] = [
+        ("c000003e", "x86_64"),
+        ("c00000b7", "aarch64"),
+        ("40000003", "i386"),
+        ("40000028", "arm"),
+    ];
+    ARCHES
+        .iter()
+        .find(|(code, _)| code.eq_ignore_ascii_case(arch))
+        .map(|&(_, name)| name)
 }
 
 /// The syscall's name, when the architecture and number are known.

@@ -24,11 +24,12 @@ pub fn cell<'a>(cols: &[(&str, &'a J)], name: &str) -> Option<Cow<'a, str>> {
 pub fn join_path(folder: Option<&str>, file: Option<&str>) -> Option<String> {
     match (folder, file) {
         (Some(d), Some(f)) => {
-            let lower_d = d.to_ascii_lowercase();
-            let lower_f = f.to_ascii_lowercase();
-            if lower_d.ends_with(&lower_f)
-                && lower_d[..lower_d.len() - lower_f.len()].ends_with(['\\', '/'])
-            {
+            let (d_bytes, f_bytes) = (d.as_bytes(), f.as_bytes());
+            let ends_with_file = d_bytes.len().checked_sub(f_bytes.len()).is_some_and(|cut| {
+                d_bytes[cut..].eq_ignore_ascii_case(f_bytes)
+                    && matches!(cut.checked_sub(1).map(|i| d_bytes[i]), Some(b'\\' | b'/'))
+            });
+            if ends_with_file {
                 Some(d.to_owned())
             } else {
                 let sep = if d.contains('\\') { '\\' } else { '/' };
@@ -128,6 +129,14 @@ mod tests {
         assert_eq!(
             join_path(Some("C:\\Tools\\notcmd.exe"), Some("cmd.exe")).as_deref(),
             Some("C:\\Tools\\notcmd.exe\\cmd.exe")
+        );
+        assert_eq!(
+            join_path(Some("C:\\WINDOWS\\System32\\CMD.EXE"), Some("cmd.exe")).as_deref(),
+            Some("C:\\WINDOWS\\System32\\CMD.EXE")
+        );
+        assert_eq!(
+            join_path(Some("cmd.exe"), Some("cmd.exe")).as_deref(),
+            Some("cmd.exe/cmd.exe")
         );
         assert_eq!(join_path(None, None), None);
     }
