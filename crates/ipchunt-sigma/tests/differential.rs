@@ -15,49 +15,7 @@ use ipchunt_core::{Event, Taxonomy};
 use ipchunt_sigma::RuleSet;
 use rsigma_eval::JsonEvent;
 
-use common::{ACTIVE_DIRS as DIRS, files};
-
-/// The flat JSON rsigma-eval reads: System fields and the event data.
-pub fn flat_json(doc: &serde_json::Value) -> serde_json::Value {
-    let sys = &doc["Event"]["System"];
-    let mut m = serde_json::Map::new();
-    let scalar = |v: &serde_json::Value| match v {
-        serde_json::Value::Object(o) => o.get("#text").cloned().unwrap_or(serde_json::Value::Null),
-        other => other.clone(),
-    };
-    m.insert("EventID".into(), scalar(&sys["EventID"]));
-    m.insert("Channel".into(), sys["Channel"].clone());
-    m.insert(
-        "Provider_Name".into(),
-        sys["Provider"]["#attributes"]["Name"].clone(),
-    );
-    m.insert("Computer".into(), sys["Computer"].clone());
-    fn walk(v: &serde_json::Value, m: &mut serde_json::Map<String, serde_json::Value>) {
-        let serde_json::Value::Object(o) = v else {
-            return;
-        };
-        for (k, x) in o {
-            if k == "#attributes" {
-                continue;
-            }
-            match x {
-                serde_json::Value::Object(i) if !i.contains_key("#text") => walk(x, m),
-                serde_json::Value::Object(i) => {
-                    let name: String = k.chars().filter(|c| *c != ' ').collect();
-                    m.entry(name).or_insert(i["#text"].clone());
-                }
-                other => {
-                    let name: String = k.chars().filter(|c| *c != ' ').collect();
-                    m.entry(name).or_insert(other.clone());
-                }
-            }
-        }
-    }
-    for part in ["EventData", "UserData"] {
-        walk(&doc["Event"][part], &mut m);
-    }
-    serde_json::Value::Object(m)
-}
+use common::{ACTIVE_DIRS as DIRS, files, flat_json};
 
 /// Explained differences within the gate: (rule id, sample directory
 /// name, which engine matched, why).
@@ -125,10 +83,7 @@ fn same_matches_as_rsigma_eval() {
             .iter()
             .filter_map(|r| r.header.rule_id.clone())
             .collect();
-        for id in mine.intersection(&theirs) {
-            let _ = id;
-            both += 1;
-        }
+        both += mine.intersection(&theirs).count();
         for id in theirs.difference(&mine) {
             let gated = ours.find_rule(id).is_some_and(|r| ours.applies(r, ev));
             if gated {
@@ -156,6 +111,8 @@ fn same_matches_as_rsigma_eval() {
             .unwrap_or_default();
         println!("    {id} {title}: {n}");
     }
+    // Nothing loaded or nothing decoded would leave no difference to find.
+    assert!(both > 0, "no (rule, event) match in both engines");
     let mut unexplained = 0;
     for (id, ev, who) in &diffs {
         let sample = ev.split('#').next().unwrap_or("");

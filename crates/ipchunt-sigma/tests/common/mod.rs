@@ -101,33 +101,56 @@ pub fn json_docs(text: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn scalar(v: &serde_json::Value) -> Option<&serde_json::Value> {
+/// A value as evtx_dump writes it: the `#text` of an element with
+/// attributes, else the value itself.
+fn scalar(v: &serde_json::Value) -> serde_json::Value {
     match v {
-        serde_json::Value::Object(m) => m.get("#text"),
-        other => Some(other),
+        serde_json::Value::Object(m) => m.get("#text").cloned().unwrap_or(serde_json::Value::Null),
+        other => other.clone(),
     }
 }
 
-fn flatten(tax: &Taxonomy, e: &mut Event, v: &serde_json::Value) {
-    let serde_json::Value::Object(m) = v else {
-        return;
-    };
-    for (k, x) in m {
-        if k == "#attributes" {
-            continue;
-        }
-        match x {
-            serde_json::Value::Object(inner) if !inner.contains_key("#text") => flatten(tax, e, x),
-            _ => {
-                if let Some(s) = scalar(x) {
-                    // Defender writes names with spaces ("Threat Name");
-                    // rules write them without.
-                    let name: String = k.chars().filter(|c| *c != ' ').collect();
-                    e.push(tax.resolve_source("security", &name), Value::from_json(s));
-                }
+/// The event data of an evtx_dump record (`EventData`, then `UserData`)
+/// as (name, value) pairs. Defender writes names with spaces ("Threat
+/// Name"); rules write them without.
+pub fn event_data(doc: &serde_json::Value) -> Vec<(String, serde_json::Value)> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<(String, serde_json::Value)>) {
+        let serde_json::Value::Object(m) = v else {
+            return;
+        };
+        for (k, x) in m {
+            if k == "#attributes" {
+                continue;
+            }
+            match x {
+                serde_json::Value::Object(inner) if !inner.contains_key("#text") => walk(x, out),
+                _ => out.push((k.chars().filter(|c| *c != ' ').collect(), scalar(x))),
             }
         }
     }
+    let mut out = Vec::new();
+    for part in ["EventData", "UserData"] {
+        walk(&doc["Event"][part], &mut out);
+    }
+    out
+}
+
+/// The flat JSON rsigma-eval reads: System fields and the event data (the
+/// first value of a repeated name).
+pub fn flat_json(doc: &serde_json::Value) -> serde_json::Value {
+    let sys = &doc["Event"]["System"];
+    let mut m = serde_json::Map::new();
+    m.insert("EventID".into(), scalar(&sys["EventID"]));
+    m.insert("Channel".into(), sys["Channel"].clone());
+    m.insert(
+        "Provider_Name".into(),
+        sys["Provider"]["#attributes"]["Name"].clone(),
+    );
+    m.insert("Computer".into(), sys["Computer"].clone());
+    for (k, v) in event_data(doc) {
+        m.entry(k).or_insert(v);
+    }
+    serde_json::Value::Object(m)
 }
 
 /// An evtx_dump JSON record (`{"Event": {"System": .., "EventData": ..}}`)
@@ -139,15 +162,13 @@ pub fn evtx_json_event(tax: &Arc<Taxonomy>, file: &str, n: u64, doc: &serde_json
     p.channel = s(&sys["Channel"]);
     p.provider = s(&sys["Provider"]["#attributes"]["Name"]);
     p.computer = s(&sys["Computer"]);
-    p.event_id = scalar(&sys["EventID"])
-        .and_then(|v| v.as_u64())
-        .map(|v| v as u32);
+    p.event_id = scalar(&sys["EventID"]).as_u64().map(|v| v as u32);
     p.timestamp = sys["TimeCreated"]["#attributes"]["SystemTime"]
         .as_str()
         .and_then(|t| t.parse().ok());
     let mut e = Event::new(p);
-    for part in ["EventData", "UserData"] {
-        flatten(tax, &mut e, &doc["Event"][part]);
+    for (k, v) in event_data(doc) {
+        e.push(tax.resolve_source("security", &k), Value::from_json(&v));
     }
     e
 }
