@@ -177,6 +177,8 @@ pub struct IpcEvent {
 
 /// Classifies an event; `None` when it is not IPC nor a process creation.
 pub(crate) fn classify(ev: &Event, f: &Fields) -> Option<IpcEvent> {
+    use sources::Family;
+    let family = sources::family(ev, f)?;
     let src = sources::source_of(ev);
     let base = |kind, actor, endpoint| IpcEvent {
         kind,
@@ -189,8 +191,7 @@ pub(crate) fn classify(ev: &Event, f: &Fields) -> Option<IpcEvent> {
         detail: None,
         source: src.clone(),
     };
-    use sources::Family;
-    match sources::family(ev, f)? {
+    match family {
         Family::ProcessCreation => spawn::classify(ev, f).map(|s| {
             let mut e = base(s.kind, s.parent, s.endpoint);
             e.peer = Some(s.child);
