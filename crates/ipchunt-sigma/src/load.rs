@@ -121,10 +121,7 @@ pub(crate) fn prepare(entries: Vec<Entry>, ctx: Ctx<'_>) -> Vec<(String, Prepare
             Entry::File(p) => {
                 let origin = p.display().to_string();
                 let prepared = match std::fs::read_to_string(&p) {
-                    Ok(text) => match parse_whole(&text) {
-                        Some(col) => Prepared::Clean(compile_collection(col, &origin, ctx)),
-                        None => Prepared::Text(text),
-                    },
+                    Ok(text) => prepare_text(text, &origin, ctx),
                     Err(e) => Prepared::Unreadable(unreadable(&p, &e)),
                 };
                 (origin, prepared)
@@ -133,14 +130,14 @@ pub(crate) fn prepare(entries: Vec<Entry>, ctx: Ctx<'_>) -> Vec<(String, Prepare
         .collect()
 }
 
-/// The whole text parsed at once, when the parser reports nothing about
-/// any of its documents. Anything reported (invalid YAML, a document that
-/// is not a mapping, a rule the parser refuses, a metadata problem) sends
-/// the text through the per-document path instead.
-pub(crate) fn parse_whole(text: &str) -> Option<SigmaCollection> {
-    match parse_sigma_yaml(text) {
-        Ok(col) if col.errors.is_empty() => Some(col),
-        _ => None,
+/// Rule text parsed and compiled at once, when the parser reports nothing
+/// about any of its documents. Anything reported (invalid YAML, a document
+/// that is not a mapping, a rule the parser refuses, a metadata problem)
+/// sends the text through the per-document path instead.
+pub(crate) fn prepare_text(text: String, origin: &str, ctx: Ctx<'_>) -> Prepared {
+    match parse_sigma_yaml(&text) {
+        Ok(col) if col.errors.is_empty() => Prepared::Clean(compile_collection(col, origin, ctx)),
+        _ => Prepared::Text(text),
     }
 }
 

@@ -68,20 +68,22 @@ impl RuleSet {
         let mut entries = Vec::new();
         load::walk(path, &mut entries);
         for (origin, p) in load::prepare(entries, self.ctx(builtin)) {
-            match p {
-                Prepared::Clean(c) => self.add_compiled(c, &origin, builtin),
-                Prepared::Text(text) => self.add_docs(&text, &origin, builtin),
-                Prepared::Unreadable(r) => self.rejections.push(r),
-            }
+            self.add_prepared(p, &origin, builtin);
         }
     }
 
     /// Loads rules from YAML text (one or more documents); `origin` names
     /// it in reports.
     pub fn add_str(&mut self, text: &str, origin: &str, builtin: bool) {
-        match load::parse_whole(text) {
-            Some(col) => self.add_collection(col, origin, builtin),
-            None => self.add_docs(text, origin, builtin),
+        let p = load::prepare_text(text.to_owned(), origin, self.ctx(builtin));
+        self.add_prepared(p, origin, builtin);
+    }
+
+    fn add_prepared(&mut self, p: Prepared, origin: &str, builtin: bool) {
+        match p {
+            Prepared::Clean(c) => self.add_compiled(c, origin, builtin),
+            Prepared::Text(text) => self.add_docs(&text, origin, builtin),
+            Prepared::Unreadable(r) => self.rejections.push(r),
         }
     }
 
