@@ -13,7 +13,7 @@ use crate::fields::host_of;
 use crate::graph::{EdgeKey, EdgeKind, edges_of, image_name};
 use crate::ipc::{IpcEvent, IpcKind, ProcessRef};
 use crate::sources::{Source, source_of};
-use crate::timeline::{Burst, detect_bursts};
+use crate::timeline::{Burst, bursts_of, detect_bursts, sorted_minutes};
 use crate::tree::ProcessChain;
 use crate::{Investigation, spawn};
 
@@ -91,24 +91,9 @@ pub(crate) fn enrich(inv: &Investigation, detections: &[Detection]) -> Vec<Enric
     let ipc_idx = by_host(&inv.ipc, |e| e.host.as_str(), |e| e.time);
     let ctx_idx = by_host(&inv.context, |c| c.host.as_str(), |c| c.time);
     let mut bursts: AHashMap<&str, Vec<Burst>> = AHashMap::new();
-    let mut per_host: AHashMap<&str, Vec<(i64, u64)>> = AHashMap::new();
-    for ((h, m), c) in &inv.minute_counts {
-        per_host.entry(h.as_str()).or_default().push((*m, *c));
-    }
-    for (h, counts) in per_host {
-        let (_, runs) = detect_bursts(&counts, inv.config.burst);
-        let list = runs
-            .into_iter()
-            .filter_map(|(a, b, n, peak)| {
-                Some(Burst {
-                    start: Timestamp::from_second(a.checked_mul(60)?).ok()?,
-                    end: Timestamp::from_second((b + 1).checked_mul(60)?).ok()?,
-                    events: n,
-                    peak_per_minute: peak,
-                })
-            })
-            .collect();
-        bursts.insert(h, list);
+    for (h, per_minute) in &inv.minute_counts {
+        let (_, runs) = detect_bursts(&sorted_minutes(per_minute), inv.config.burst);
+        bursts.insert(h.as_str(), bursts_of(&runs));
     }
 
     let mut out = Vec::with_capacity(detections.len());

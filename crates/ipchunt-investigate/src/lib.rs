@@ -107,7 +107,7 @@ pub struct Investigation {
     fields: Fields,
     config: Config,
     ipc: Vec<IpcEvent>,
-    minute_counts: AHashMap<(String, i64), u64>,
+    minute_counts: timeline::MinuteCounts,
     tree: ProcessTree,
     graph: graph::GraphBuilder,
     context: Vec<ContextEvent>,
@@ -179,8 +179,7 @@ impl Investigation {
             if e.kind != IpcKind::Spawn {
                 self.stats.ipc_events += 1;
                 if let Some(t) = e.time {
-                    let key = (e.host.clone(), timeline::minute_of(t));
-                    *self.minute_counts.entry(key).or_default() += 1;
+                    timeline::count_minute(&mut self.minute_counts, &e.host, t);
                 }
                 if self.ipc.len() < self.config.limits.max_ipc_events {
                     self.ipc.push(e);

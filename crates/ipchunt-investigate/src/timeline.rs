@@ -205,17 +205,51 @@ fn minute_start(m: i64) -> Timestamp {
     Timestamp::from_second(m.saturating_mul(60)).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
+/// Per-minute IPC counts, per host then per minute number.
+pub(crate) type MinuteCounts = AHashMap<String, AHashMap<i64, u64>>;
+
+/// Counts one event of `host` at `t`; the host's name is copied only the
+/// first time it is seen.
+pub(crate) fn count_minute(counts: &mut MinuteCounts, host: &str, t: Timestamp) {
+    let m = minute_of(t);
+    match counts.get_mut(host) {
+        Some(per_minute) => *per_minute.entry(m).or_default() += 1,
+        None => {
+            counts.insert(host.to_owned(), AHashMap::from_iter([(m, 1)]));
+        }
+    }
+}
+
+/// A host's per-minute counts, in minute order.
+pub(crate) fn sorted_minutes(per_minute: &AHashMap<i64, u64>) -> Vec<(i64, u64)> {
+    let mut mc: Vec<(i64, u64)> = per_minute.iter().map(|(m, c)| (*m, *c)).collect();
+    mc.sort_unstable();
+    mc
+}
+
+/// The bursts of runs found by [`detect_bursts`].
+pub(crate) fn bursts_of(runs: &[(i64, i64, u64, u64)]) -> Vec<Burst> {
+    runs.iter()
+        .map(|(a, b, n, peak)| Burst {
+            start: minute_start(*a),
+            end: minute_start(b + 1),
+            events: *n,
+            peak_per_minute: *peak,
+        })
+        .collect()
+}
+
 /// Builds the timeline from kept events and the full per-minute counts.
 pub(crate) fn build(
     events: &[IpcEvent],
-    counts: &AHashMap<(String, i64), u64>,
+    counts: &MinuteCounts,
     rule: BurstRule,
     dropped: u64,
 ) -> Timeline {
-    let mut per_host: AHashMap<&str, Vec<(i64, u64)>> = AHashMap::new();
-    for ((h, m), c) in counts {
-        per_host.entry(h.as_str()).or_default().push((*m, *c));
-    }
+    let mut per_host: AHashMap<&str, Vec<(i64, u64)>> = counts
+        .iter()
+        .map(|(h, per_minute)| (h.as_str(), sorted_minutes(per_minute)))
+        .collect();
     let mut by_host: AHashMap<&str, Vec<&IpcEvent>> = AHashMap::new();
     for e in events {
         by_host.entry(e.host.as_str()).or_default().push(e);
@@ -223,8 +257,7 @@ pub(crate) fn build(
     }
     let mut hosts: Vec<HostTimeline> = per_host
         .into_iter()
-        .map(|(host, mut mc)| {
-            mc.sort_unstable();
+        .map(|(host, mc)| {
             let (stats, runs) = detect_bursts(&mc, rule);
             let in_burst = |m: i64| runs.iter().any(|(a, b, _, _)| (*a..=*b).contains(&m));
             let mut evs: Vec<TimelineEntry> = by_host
@@ -240,15 +273,7 @@ pub(crate) fn build(
             HostTimeline {
                 host: host.to_owned(),
                 stats,
-                bursts: runs
-                    .iter()
-                    .map(|(a, b, n, peak)| Burst {
-                        start: minute_start(*a),
-                        end: minute_start(b + 1),
-                        events: *n,
-                        peak_per_minute: *peak,
-                    })
-                    .collect(),
+                bursts: bursts_of(&runs),
                 minutes: mc
                     .into_iter()
                     .map(|(m, count)| MinuteCount {
