@@ -85,16 +85,40 @@ fn in_window(
     &list[a..b]
 }
 
+/// What enrichment looks up, built from the observed events once and kept
+/// until the next event is observed (detections are enriched in chunks).
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    /// IPC events per host, by time.
+    ipc: AHashMap<String, Vec<(Timestamp, usize)>>,
+    /// Context events per host, by time.
+    context: AHashMap<String, Vec<(Timestamp, usize)>>,
+    bursts: AHashMap<String, Vec<Burst>>,
+}
+
+impl Index {
+    fn build(inv: &Investigation) -> Index {
+        let bursts = inv
+            .minute_counts
+            .iter()
+            .map(|(h, per_minute)| {
+                let (_, runs) = detect_bursts(&sorted_minutes(per_minute), inv.config.burst);
+                (h.clone(), bursts_of(&runs))
+            })
+            .collect();
+        Index {
+            ipc: by_host(&inv.ipc, |e| e.host.as_str(), |e| e.time),
+            context: by_host(&inv.context, |c| c.host.as_str(), |c| c.time),
+            bursts,
+        }
+    }
+}
+
 pub(crate) fn enrich(inv: &Investigation, detections: &[Detection]) -> Vec<Enriched> {
     let f = &inv.fields;
     let span = inv.config.window;
-    let ipc_idx = by_host(&inv.ipc, |e| e.host.as_str(), |e| e.time);
-    let ctx_idx = by_host(&inv.context, |c| c.host.as_str(), |c| c.time);
-    let mut bursts: AHashMap<&str, Vec<Burst>> = AHashMap::new();
-    for (h, per_minute) in &inv.minute_counts {
-        let (_, runs) = detect_bursts(&sorted_minutes(per_minute), inv.config.burst);
-        bursts.insert(h.as_str(), bursts_of(&runs));
-    }
+    let idx = inv.index.get_or_init(|| Index::build(inv));
+    let (ipc_idx, ctx_idx, bursts) = (&idx.ipc, &idx.context, &idx.bursts);
 
     let mut out = Vec::with_capacity(detections.len());
     for d in detections {

@@ -22,7 +22,7 @@ mod spawn;
 pub mod timeline;
 pub mod tree;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use ahash::AHashMap;
 use ipchunt_core::{Event, Taxonomy};
@@ -115,6 +115,8 @@ pub struct Investigation {
     ioc: Option<IocList>,
     baseline: Option<BaselineSnapshot>,
     stats: ObserveStats,
+    /// Enrichment's lookups, built on first use after the last event.
+    index: OnceLock<enrich::Index>,
 }
 
 impl Investigation {
@@ -137,6 +139,7 @@ impl Investigation {
             ioc: None,
             baseline: None,
             stats: ObserveStats::default(),
+            index: OnceLock::new(),
         }
     }
 
@@ -165,6 +168,7 @@ impl Investigation {
 
     /// Reads one event, keeping what the investigation needs.
     pub fn observe(&mut self, ev: &Event) {
+        self.index.take();
         self.stats.events += 1;
         if let Some(e) = ipc::classify(ev, &self.fields) {
             self.graph.add(&e);
