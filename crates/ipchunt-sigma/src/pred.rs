@@ -108,40 +108,40 @@ pub(crate) struct Field {
 impl Field {
     pub(crate) fn resolve(tax: &Taxonomy, name: &str) -> Field {
         let key = tax.resolve(name);
-        let alt = match &key {
-            FieldKey::Known(id) if !tax.name(*id).eq_ignore_ascii_case(name) => Some(key),
-            _ => {
-                return Field {
-                    primary: key,
-                    alt: None,
-                };
-            }
-        };
-        Field {
-            primary: FieldKey::Other(name.into()),
-            alt,
+        match &key {
+            FieldKey::Known(id) if !tax.name(*id).eq_ignore_ascii_case(name) => Field {
+                primary: FieldKey::Other(name.into()),
+                alt: Some(key),
+            },
+            _ => Field {
+                primary: key,
+                alt: None,
+            },
         }
+    }
+
+    /// The event's value and the key that holds it: the field as written
+    /// first, then the field its alias stands for.
+    #[inline]
+    pub(crate) fn lookup<'e>(&self, ev: &'e Event) -> Option<(&FieldKey, ValueRef<'e>)> {
+        if let Some(v) = ev.get_key(&self.primary) {
+            return Some((&self.primary, v));
+        }
+        let alt = self.alt.as_ref()?;
+        ev.get_key(alt).map(|v| (alt, v))
     }
 
     #[inline]
     pub(crate) fn get<'e>(&self, ev: &'e Event) -> Option<ValueRef<'e>> {
-        match (ev.get_key(&self.primary), &self.alt) {
-            (Some(v), _) => Some(v),
-            (None, Some(alt)) => ev.get_key(alt),
-            (None, None) => None,
-        }
+        self.lookup(ev).map(|(_, v)| v)
     }
+}
 
-    /// The name reports use: the canonical name, else the rule's.
-    pub(crate) fn name(&self, ev: &Event, tax: &Taxonomy) -> String {
-        let key = match &self.alt {
-            Some(alt) if ev.get_key(&self.primary).is_none() => alt,
-            _ => &self.primary,
-        };
-        match key {
-            FieldKey::Known(id) => tax.name(*id).to_owned(),
-            FieldKey::Other(n) => n.to_string(),
-        }
+/// The name reports use for a field: the canonical name, else as written.
+fn key_name(key: &FieldKey, tax: &Taxonomy) -> String {
+    match key {
+        FieldKey::Known(id) => tax.name(*id).to_owned(),
+        FieldKey::Other(n) => n.to_string(),
     }
 }
 
@@ -219,8 +219,8 @@ impl Pred {
     pub(crate) fn value_text(&self, ev: &Event, tax: &Taxonomy) -> Option<(String, String)> {
         match &self.target {
             Target::Field(f) => {
-                let name = f.name(ev, tax);
-                let v = f.get(ev)?;
+                let (key, v) = f.lookup(ev)?;
+                let name = key_name(key, tax);
                 let text = match v {
                     ValueRef::List(l) => {
                         let parts: Vec<String> = l
@@ -237,11 +237,7 @@ impl Pred {
                 if !self.test.on_value(v.as_ref(), ev) {
                     return None;
                 }
-                let name = match k {
-                    FieldKey::Known(id) => tax.name(*id).to_owned(),
-                    FieldKey::Other(n) => n.to_string(),
-                };
-                Some((name, v.as_ref().text()?.into_owned()))
+                Some((key_name(k, tax), v.as_ref().text()?.into_owned()))
             }),
         }
     }
