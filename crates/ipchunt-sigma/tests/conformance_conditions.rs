@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use ipchunt_core::{Taxonomy, Value};
+use ipchunt_core::{Event, Taxonomy, Value};
 use ipchunt_sigma::RuleSet;
 
 fn three() -> ipchunt_sigma::Engine {
@@ -331,6 +331,33 @@ fn alias_named_fields_prefer_the_events_own_field() {
         Value::str("Real-Time Protection"),
     );
     assert!(fires(&e, &ev));
+}
+
+/// A match names the field that answered: the event's own field as the
+/// rule writes it, else the canonical field the alias stands for.
+#[test]
+fn alias_named_fields_report_the_field_that_answered() {
+    let e = engine(
+        "title: t\nlogsource: {product: windows, service: windefend}\ndetection:\n  s:\n    EventID: 1119\n    SourceName|startswith: 'Microsoft-Windows-'\n  condition: s\n",
+    );
+    let tax = Taxonomy::builtin();
+    let provider = "Microsoft-Windows-Windows Defender";
+    let mut ev = event("Microsoft-Windows-Windows Defender/Operational", 1119, &[]);
+    ev.prov.provider = Some(provider.into());
+    let reported = |ev: &Event| -> Vec<(String, String)> {
+        matches(&e, ev).into_iter().flat_map(|m| m.fields).collect()
+    };
+    assert!(reported(&ev).contains(&("Provider_Name".into(), provider.into())));
+    ev.push(
+        tax.resolve_source("security", "SourceName"),
+        Value::str("Microsoft-Windows-Real-Time"),
+    );
+    let got = reported(&ev);
+    assert!(
+        got.contains(&("SourceName".into(), "Microsoft-Windows-Real-Time".into())),
+        "{got:?}"
+    );
+    assert!(!got.iter().any(|(n, _)| n == "Provider_Name"), "{got:?}");
 }
 
 #[test]
