@@ -2,7 +2,8 @@
 
 use ipchunt_core::{FieldKey, SourceSpec, Taxonomy};
 
-use crate::model::EventRef;
+use crate::expr::{Expr, flatten};
+use crate::model::{CatalogRule, EventRef};
 
 /// Where a rule's field names come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +33,22 @@ pub(crate) fn canonical(tax: &Taxonomy, scope: Scope, name: &str) -> (String, bo
     match key {
         FieldKey::Known(id) => (tax.name(id).to_owned(), true),
         FieldKey::Other(n) => (n.into_string(), false),
+    }
+}
+
+/// Adds a rule's query to its predicates (and what cannot be one to its
+/// unparsed fragments), its fields read in `scope`'s names.
+pub(crate) fn add_query(out: &mut CatalogRule, expr: &Expr, tax: &Taxonomy, scope: Scope) {
+    let map = |f: &str| canonical(tax, scope, f);
+    flatten(expr, &map, &mut out.predicates, &mut out.unparsed);
+}
+
+/// Adds events to a list, each once.
+pub(crate) fn add_events(out: &mut Vec<EventRef>, events: impl IntoIterator<Item = EventRef>) {
+    for e in events {
+        if !out.contains(&e) {
+            out.push(e);
+        }
     }
 }
 
@@ -79,17 +96,13 @@ fn push_source(out: &mut Vec<EventRef>, s: &SourceSpec) {
     } else {
         s.event_ids.iter().copied().map(Some).collect()
     };
-    for id in ids {
-        let e = EventRef {
-            channel: s.channel.clone(),
-            provider: s.provider.clone(),
-            event_id: id,
-            qualifier: qualifier.clone(),
-        };
-        if !out.contains(&e) {
-            out.push(e);
-        }
-    }
+    let events = ids.into_iter().map(|id| EventRef {
+        channel: s.channel.clone(),
+        provider: s.provider.clone(),
+        event_id: id,
+        qualifier: qualifier.clone(),
+    });
+    add_events(out, events);
 }
 
 /// The Sigma category for an Elastic event category (`process where`,

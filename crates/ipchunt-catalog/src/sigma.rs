@@ -11,8 +11,8 @@ use rsigma_parser::{
 };
 
 use crate::LoadError;
-use crate::expr::{Expr, RawPred, flatten};
-use crate::fields::{Scope, canonical, events_for};
+use crate::expr::{Expr, RawPred};
+use crate::fields::{Scope, add_query, events_for};
 use crate::model::{CatalogRule, Op, Vendor};
 
 /// Reads the detection rules of one Sigma file (a file may hold several
@@ -61,13 +61,7 @@ fn convert(path: &str, r: &SigmaRule, tax: &Taxonomy) -> CatalogRule {
         .iter()
         .map(|c| condition(c, named))
         .collect();
-    let map = |f: &str| canonical(tax, Scope::Sigma, f);
-    flatten(
-        &Expr::or(conds),
-        &map,
-        &mut out.predicates,
-        &mut out.unparsed,
-    );
+    add_query(&mut out, &Expr::or(conds), tax, Scope::Sigma);
     out
 }
 

@@ -9,8 +9,7 @@ use ipchunt_core::Taxonomy;
 use serde::Deserialize;
 
 use crate::LoadError;
-use crate::expr::flatten;
-use crate::fields::{Scope, canonical, ecs_category, events_for};
+use crate::fields::{Scope, add_events, add_query, ecs_category, events_for};
 use crate::model::{CatalogRule, Op, RuleStatus, Vendor};
 
 #[derive(Debug, Deserialize)]
@@ -95,7 +94,6 @@ pub fn load_elastic(path: &str, text: &str, tax: &Taxonomy) -> Result<CatalogRul
     }
     let language = rule.language.as_deref().unwrap_or("");
     let query = rule.query.as_deref().unwrap_or("");
-    let map = |f: &str| canonical(tax, Scope::Ecs, f);
     let mut categories = Vec::new();
     let expr = match (rule.kind.as_str(), language) {
         ("machine_learning", _) => {
@@ -124,7 +122,7 @@ pub fn load_elastic(path: &str, text: &str, tax: &Taxonomy) -> Result<CatalogRul
         }
     };
     if let Some(expr) = &expr {
-        flatten(expr, &map, &mut out.predicates, &mut out.unparsed);
+        add_query(&mut out, expr, tax, Scope::Ecs);
     }
     if expr.is_none() && !query.trim().is_empty() {
         out.unparsed.push(crate::model::Unparsed {
@@ -187,11 +185,10 @@ fn infer_events(out: &mut CatalogRule, rule: &Rule, mut categories: Vec<String>,
     out.logsource = parts.join("; ");
     for cat in &categories {
         if let Some(sigma_cat) = ecs_category(cat) {
-            for e in events_for(tax, os.as_deref(), Some(sigma_cat), None) {
-                if !out.events.contains(&e) {
-                    out.events.push(e);
-                }
-            }
+            add_events(
+                &mut out.events,
+                events_for(tax, os.as_deref(), Some(sigma_cat), None),
+            );
         }
     }
 }

@@ -8,8 +8,7 @@ use ipchunt_core::Taxonomy;
 use serde::Deserialize;
 
 use crate::LoadError;
-use crate::expr::flatten;
-use crate::fields::{Scope, canonical, datamodel_category, events_for};
+use crate::fields::{Scope, add_events, add_query, datamodel_category, events_for};
 use crate::model::{CatalogRule, EventRef, Vendor};
 
 #[derive(Debug, Deserialize)]
@@ -56,8 +55,7 @@ pub fn load_splunk(path: &str, text: &str, tax: &Taxonomy) -> Result<CatalogRule
         return Ok(out);
     };
     let q = spl::parse_spl(search);
-    let map = |f: &str| canonical(tax, Scope::Cim, f);
-    flatten(&q.expr, &map, &mut out.predicates, &mut out.unparsed);
+    add_query(&mut out, &q.expr, tax, Scope::Cim);
     let mut ls = Vec::new();
     if !d.data_source.is_empty() {
         ls.push(format!("data_source: {}", d.data_source.join(", ")));
@@ -68,11 +66,7 @@ pub fn load_splunk(path: &str, text: &str, tax: &Taxonomy) -> Result<CatalogRule
     out.logsource = ls.join("; ");
     for ds in &d.data_source {
         for part in ds.split(" AND ") {
-            for e in data_source_events(tax, part.trim()) {
-                if !out.events.contains(&e) {
-                    out.events.push(e);
-                }
-            }
+            add_events(&mut out.events, data_source_events(tax, part.trim()));
         }
     }
     if d.data_source.is_empty() {
