@@ -11,10 +11,19 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
+/// The browser to run: `IPCHUNT_CHROMIUM` (which must exist when set, so
+/// that a wrong path fails instead of skipping), else /usr/bin/chromium.
 fn chromium() -> Option<PathBuf> {
-    let p = std::env::var_os("IPCHUNT_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    if let Some(p) = std::env::var_os("IPCHUNT_CHROMIUM") {
+        let p = PathBuf::from(p);
+        assert!(
+            p.exists(),
+            "IPCHUNT_CHROMIUM={} does not exist",
+            p.display()
+        );
+        return Some(p);
+    }
+    let p = PathBuf::from("/usr/bin/chromium");
     p.exists().then_some(p)
 }
 
