@@ -4,20 +4,25 @@
 mod common;
 
 use common::*;
-use ipchunt_core::Level;
+use ipchunt_core::{Event, Level};
 use ipchunt_investigate::{Decision, ReasonKind, Weight, baseline};
+
+/// CORP\bob's svchost.exe (pid 1) connecting to a pipe (Sysmon 18).
+fn svchost_connects(host: &str, time: &str, pipe_name: &str) -> Event {
+    pipe(
+        18,
+        host,
+        time,
+        "C:\\Windows\\System32\\svchost.exe",
+        "1",
+        pipe_name,
+        "CORP\\bob",
+    )
+}
 
 #[test]
 fn lateral_movement_needs_a_remote_source() {
-    let p = pipe(
-        18,
-        "H",
-        "2024-05-01T10:00:00Z",
-        "C:\\Windows\\System32\\svchost.exe",
-        "1",
-        "\\svcctl",
-        "CORP\\bob",
-    );
+    let p = svchost_connects("H", "2024-05-01T10:00:00Z", "\\svcctl");
     let local = ev(
         "Security",
         4624,
@@ -83,30 +88,12 @@ fn baseline_deviation_and_common_activity() {
     let _ = std::fs::remove_file(&db);
     let usual: Vec<_> = ["A", "B", "C", "D"]
         .iter()
-        .map(|h| {
-            pipe(
-                18,
-                h,
-                "2024-05-01T10:00:00Z",
-                "C:\\Windows\\System32\\svchost.exe",
-                "1",
-                "\\lsarpc",
-                "CORP\\bob",
-            )
-        })
+        .map(|h| svchost_connects(h, "2024-05-01T10:00:00Z", "\\lsarpc"))
         .collect();
     baseline::learn(&db, &investigation(&usual).graph()).unwrap();
     let snap = baseline::load(&db).unwrap();
 
-    let known = pipe(
-        18,
-        "X",
-        "2024-05-02T10:00:00Z",
-        "C:\\Windows\\System32\\svchost.exe",
-        "1",
-        "\\lsarpc",
-        "CORP\\bob",
-    );
+    let known = svchost_connects("X", "2024-05-02T10:00:00Z", "\\lsarpc");
     let odd = pipe(
         18,
         "X",
@@ -182,15 +169,7 @@ fn a_burst_around_the_detection_is_a_reason() {
 
 #[test]
 fn dcom_errors_nearby() {
-    let p = pipe(
-        18,
-        "H",
-        "2024-05-01T10:00:00Z",
-        "C:\\Windows\\System32\\svchost.exe",
-        "1",
-        "\\x",
-        "CORP\\bob",
-    );
+    let p = svchost_connects("H", "2024-05-01T10:00:00Z", "\\x");
     let e16 = ev(
         "System",
         10016,
