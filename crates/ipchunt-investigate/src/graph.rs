@@ -121,19 +121,31 @@ enum End<'a> {
 
 impl End<'_> {
     fn id(&self) -> String {
+        let mut id = String::new();
+        self.write_id(&mut id);
+        id
+    }
+
+    /// Writes the node id into `out` (cleared first): `proc:` and the
+    /// image, user and integrity in lower case, or `ep:` and the endpoint key.
+    fn write_id(&self, out: &mut String) {
+        out.clear();
         match self {
             End::Proc(p, stand_in) => {
                 let image = p.image.as_deref().unwrap_or(stand_in);
-                let mut id = String::with_capacity(image.len() + 32);
-                id.push_str("proc:");
+                out.push_str("proc:");
                 for part in [Some(image), p.user.as_deref(), p.integrity.as_deref()] {
-                    id.extend(part.unwrap_or("").chars().map(|c| c.to_ascii_lowercase()));
-                    id.push('|');
+                    out.extend(part.unwrap_or("").chars().map(|c| c.to_ascii_lowercase()));
+                    out.push('|');
                 }
-                id.pop();
-                id
+                out.pop();
             }
-            End::Ep(e) => format!("ep:{}", e.key()),
+            End::Ep(e) => {
+                out.push_str("ep:");
+                out.push_str(e.kind.as_str());
+                out.push(':');
+                out.push_str(&e.name);
+            }
         }
     }
 
@@ -207,56 +219,72 @@ struct Acc {
 }
 
 /// Builds a [`Graph`] from IPC events, holding at most `max_edges` edges.
+/// Nodes are numbered as first seen; an event's ends are looked up by id
+/// written into one reused buffer, so a known edge costs no allocation.
 #[derive(Debug)]
 pub struct GraphBuilder {
-    nodes: AHashMap<String, Node>,
-    edges: AHashMap<(String, EdgeKind, String), Acc>,
+    nodes: Vec<Node>,
+    node_index: AHashMap<String, usize>,
+    edges: AHashMap<(usize, EdgeKind, usize), Acc>,
     max_edges: usize,
     dropped: u64,
+    scratch: String,
 }
 
 impl GraphBuilder {
     pub fn new(max_edges: usize) -> GraphBuilder {
         GraphBuilder {
-            nodes: AHashMap::new(),
+            nodes: Vec::new(),
+            node_index: AHashMap::new(),
             edges: AHashMap::new(),
             max_edges,
             dropped: 0,
+            scratch: String::new(),
         }
+    }
+
+    fn find(&mut self, end: &End<'_>) -> Option<usize> {
+        end.write_id(&mut self.scratch);
+        self.node_index.get(self.scratch.as_str()).copied()
+    }
+
+    fn node_of(&mut self, end: &End<'_>) -> usize {
+        if let Some(i) = self.find(end) {
+            return i;
+        }
+        let i = self.nodes.len();
+        self.nodes.push(end.node(self.scratch.clone()));
+        self.node_index.insert(self.scratch.clone(), i);
+        i
     }
 
     pub fn add(&mut self, e: &IpcEvent) {
         for (from, kind, to) in ends(e) {
-            let id = (from.id(), kind, to.id());
-            let acc = match self.edges.get_mut(&id) {
-                Some(acc) => acc,
-                None => {
-                    if self.edges.len() >= self.max_edges {
-                        self.dropped += 1;
-                        continue;
-                    }
-                    let src = self
-                        .nodes
-                        .entry(id.0.clone())
-                        .or_insert_with(|| from.node(id.0.clone()))
-                        .baseline_name
-                        .clone();
-                    let dst = self
-                        .nodes
-                        .entry(id.2.clone())
-                        .or_insert_with(|| to.node(id.2.clone()))
-                        .baseline_name
-                        .clone();
-                    self.edges.entry(id).or_insert_with(|| Acc {
-                        count: 0,
-                        first: None,
-                        last: None,
-                        hosts: BTreeSet::new(),
-                        kinds: BTreeSet::new(),
-                        key: EdgeKey { src, kind, dst },
-                    })
-                }
+            let known = match (self.find(&from), self.find(&to)) {
+                (Some(a), Some(b)) => Some((a, kind, b)).filter(|k| self.edges.contains_key(k)),
+                _ => None,
             };
+            let key = match known {
+                Some(k) => k,
+                None if self.edges.len() >= self.max_edges => {
+                    self.dropped += 1;
+                    continue;
+                }
+                None => (self.node_of(&from), kind, self.node_of(&to)),
+            };
+            let nodes = &self.nodes;
+            let acc = self.edges.entry(key).or_insert_with(|| Acc {
+                count: 0,
+                first: None,
+                last: None,
+                hosts: BTreeSet::new(),
+                kinds: BTreeSet::new(),
+                key: EdgeKey {
+                    src: nodes[key.0].baseline_name.clone(),
+                    kind,
+                    dst: nodes[key.2].baseline_name.clone(),
+                },
+            });
             acc.count += 1;
             if let Some(t) = e.time {
                 acc.first = Some(acc.first.map_or(t, |f| f.min(t)));
@@ -271,14 +299,14 @@ impl GraphBuilder {
 
     /// The graph so far, nodes and edges in a stable order.
     pub fn graph(&self) -> Graph {
-        let mut nodes: Vec<Node> = self.nodes.values().cloned().collect();
+        let mut nodes: Vec<Node> = self.nodes.clone();
         nodes.sort_by(|a, b| a.id.cmp(&b.id));
         let mut edges: Vec<Edge> = self
             .edges
             .iter()
             .map(|((from, kind, to), a)| Edge {
-                from: from.clone(),
-                to: to.clone(),
+                from: self.nodes[*from].id.clone(),
+                to: self.nodes[*to].id.clone(),
                 kind: *kind,
                 count: a.count,
                 first: a.first,
