@@ -70,6 +70,8 @@ fn same_matches_as_rsigma_eval() {
     }
     let mut both = 0usize;
     let mut outside_gate: BTreeMap<String, usize> = BTreeMap::new();
+    // Rules ipchunt rejects (each with its reason among the rejections).
+    let mut not_loaded: BTreeMap<String, usize> = BTreeMap::new();
     let mut diffs: BTreeSet<(String, String, &str)> = BTreeSet::new();
     for (name, ev, flat) in &events {
         let mut out = Vec::new();
@@ -85,11 +87,12 @@ fn same_matches_as_rsigma_eval() {
             .collect();
         both += mine.intersection(&theirs).count();
         for id in theirs.difference(&mine) {
-            let gated = ours.find_rule(id).is_some_and(|r| ours.applies(r, ev));
-            if gated {
-                diffs.insert((id.clone(), name.clone(), "rsigma-eval only"));
-            } else {
-                *outside_gate.entry(id.clone()).or_default() += 1;
+            match ours.find_rule(id) {
+                Some(r) if ours.applies(r, ev) => {
+                    diffs.insert((id.clone(), name.clone(), "rsigma-eval only"));
+                }
+                Some(_) => *outside_gate.entry(id.clone()).or_default() += 1,
+                None => *not_loaded.entry(id.clone()).or_default() += 1,
             }
         }
         for id in mine.difference(&theirs) {
@@ -113,6 +116,19 @@ fn same_matches_as_rsigma_eval() {
     }
     // Nothing loaded or nothing decoded would leave no difference to find.
     assert!(both > 0, "no (rule, event) match in both engines");
+    println!(
+        "rsigma-eval matches of rules ipchunt rejects: {}",
+        not_loaded.values().sum::<usize>()
+    );
+    for (id, n) in &not_loaded {
+        let why = ours
+            .rejections()
+            .iter()
+            .find(|r| r.rule.as_deref() == Some(id.as_str()))
+            .map(|r| r.reason.as_str())
+            .unwrap_or("no rejection names it");
+        println!("    {id}: {n} ({why})");
+    }
     let mut unexplained = 0;
     for (id, ev, who) in &diffs {
         let sample = ev.split('#').next().unwrap_or("");
