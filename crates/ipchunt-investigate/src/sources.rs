@@ -40,11 +40,14 @@ pub(crate) enum Family {
     Xpc,
 }
 
+/// Whether the event's provider contains `part` (given in lower case),
+/// compared without case.
 fn provider_has(ev: &Event, part: &str) -> bool {
-    ev.prov
-        .provider
-        .as_deref()
-        .is_some_and(|p| p.to_ascii_lowercase().contains(part))
+    ev.prov.provider.as_deref().is_some_and(|p| {
+        p.as_bytes()
+            .windows(part.len())
+            .any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
+    })
 }
 
 pub(crate) fn family(ev: &Event, f: &Fields) -> Option<Family> {
@@ -100,21 +103,28 @@ pub(crate) fn family(ev: &Event, f: &Fields) -> Option<Family> {
         };
         return Some(Family::Pipe { connected });
     }
-    let syscall = || f.syscall.text(ev).map(|s| s.to_ascii_lowercase());
     if channel_is(ev, "auditd") {
-        return match syscall()?.as_str() {
-            "execve" | "59" => Some(Family::ProcessCreation),
-            "connect" | "42" => Some(Family::UnixConnect),
-            _ => None,
+        let syscall = f.syscall.text(ev)?;
+        let is = |name: &str| syscall.eq_ignore_ascii_case(name);
+        return if is("execve") || is("59") {
+            Some(Family::ProcessCreation)
+        } else if is("connect") || is("42") {
+            Some(Family::UnixConnect)
+        } else {
+            None
         };
     }
     if channel_is(ev, "macos:endpointsecurity") {
-        let t = f.event_type.text(ev)?.to_ascii_lowercase();
-        return match t.as_str() {
-            "exec" => Some(Family::ProcessCreation),
-            "xpc_connect" => Some(Family::Xpc),
-            "uipc_connect" => Some(Family::UnixConnect),
-            _ => None,
+        let t = f.event_type.text(ev)?;
+        let is = |name: &str| t.eq_ignore_ascii_case(name);
+        return if is("exec") {
+            Some(Family::ProcessCreation)
+        } else if is("xpc_connect") {
+            Some(Family::Xpc)
+        } else if is("uipc_connect") {
+            Some(Family::UnixConnect)
+        } else {
+            None
         };
     }
     None
