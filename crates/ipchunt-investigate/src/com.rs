@@ -114,6 +114,12 @@ pub const EXEC_CHILDREN: &[&str] = &[
     "regsvcs.exe",
 ];
 
+/// Whether an Office application (base name, lower case) starting `child`
+/// (likewise) is the DDE/OLE execution path: an interpreter under Office.
+pub(crate) fn office_starts_interpreter(parent: &str, child: &str) -> bool {
+    OFFICE.contains(&parent) && EXEC_CHILDREN.contains(&child)
+}
+
 /// Whether a command line marks a process as launched by COM to serve a
 /// class (`-Embedding`, `/Automation`, DllHost's `/Processid:`).
 pub fn is_com_server_cmdline(cmd: &str) -> bool {

@@ -98,7 +98,7 @@ pub(crate) fn classify(ev: &Event, f: &Fields) -> Option<Spawn> {
     let com_child = com::is_com_server_cmdline(parent_cmd)
         || parent_base == "dllhost.exe"
         || (parent_base == "mmc.exe" && parent_cmd.is_empty() && exec_child(&child_base));
-    let dde_child = com::OFFICE.contains(&parent_base.as_str()) && exec_child(&child_base);
+    let dde_child = com::office_starts_interpreter(&parent_base, &child_base);
     let com_launch = com::is_com_server_cmdline(child_cmd)
         || (com::is_dcom_launcher(parent_cmd) && parent_base == "svchost.exe");
 
