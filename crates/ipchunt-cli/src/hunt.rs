@@ -10,12 +10,13 @@ use anyhow::{Context, Result};
 use ipchunt_core::{Detection, Level, Taxonomy};
 use ipchunt_ingest::{IngestOptions, IngestReport};
 use ipchunt_investigate::Investigation;
-use ipchunt_report::{DetectionWriter, RunSummary, Totals};
+use ipchunt_report::{DetectionWriter, Investigated, RunSummary, Totals};
 
 use crate::cli::{HuntArgs, OutputFormat};
+use crate::emit::{Emitted, emit};
 use crate::exit::Exit;
 use crate::input::BadReporter;
-use crate::investigate::{self, extra_json};
+use crate::investigate::{self, Annotated};
 use crate::output::{open_output, open_writer};
 use crate::progress::Progress;
 use crate::rules::{Correlations, Loaded, load_engine};
@@ -55,7 +56,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
             &progress,
         )?))
     };
-    let mut writer: Option<Box<dyn DetectionWriter>> = if html {
+    let mut writer: Option<DetectionWriter> = if html {
         None
     } else {
         Some(open_writer(
@@ -113,9 +114,8 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
                 continue;
             }
             summary.add(&d);
-            let extra = enrich_one(investigation.as_ref(), &d);
             if let Some(w) = writer.as_mut()
-                && let Err(e) = w.write(&d, extra.as_ref())
+                && let Err(e) = write_one(w, investigation.as_ref(), &d)
             {
                 write_err.get_or_insert(e);
             }
@@ -135,35 +135,37 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         if d.rule.level >= min_level {
             if streaming {
                 summary.add(&d);
-                let extra = enrich_one(investigation.as_ref(), &d);
                 if let Some(w) = writer.as_mut() {
-                    w.write(&d, extra.as_ref())
-                        .context("cannot write detections")?;
+                    write_one(w, investigation.as_ref(), &d).context("cannot write detections")?;
                 }
             } else {
                 found.push(d);
             }
         }
     }
+    // A total order, so that the output does not depend on which thread
+    // read which file first.
     found.sort_by(|a, b| {
         a.timestamp()
             .cmp(&b.timestamp())
             .then_with(|| a.rule.title.cmp(&b.rule.title))
+            .then_with(|| a.event.prov.file.cmp(&b.event.prov.file))
+            .then_with(|| a.event.prov.locator.cmp(&b.event.prov.locator))
+            .then_with(|| a.rule.id.cmp(&b.rule.id))
     });
     let investigation = investigation.map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()));
-    let enriched = investigation
-        .as_ref()
-        .map(|inv| enrich_all(inv, &found, args.threads))
-        .unwrap_or_default();
     for d in &found {
         summary.add(d);
     }
+    let emitted = emit(
+        &found,
+        investigation.as_ref(),
+        writer.as_mut(),
+        args.threads,
+        html,
+    )
+    .context("cannot write detections")?;
     if let Some(w) = writer.as_mut() {
-        for (i, d) in found.iter().enumerate() {
-            let extra = enriched.get(i).map(extra_json);
-            w.write(d, extra.as_ref())
-                .context("cannot write detections")?;
-        }
         w.finish().context("cannot write detections")?;
     }
     if let Ok(mut g) = bad.out.lock()
@@ -176,11 +178,11 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
     fill_summary(&mut summary, &report, &loaded, &counters);
     summary.bad_log = args.bad_log.as_ref().map(|p| p.display().to_string());
     if let Some(inv) = &investigation {
-        investigation_notes(&mut summary, inv, &enriched, args.baseline.is_some());
+        investigation_notes(&mut summary, inv, &emitted, args.baseline.is_some());
     }
     summary.elapsed = start.elapsed();
     if let (true, Some(inv)) = (html, &investigation) {
-        let page = crate::html::page(&args, &summary, inv, enriched);
+        let page = crate::html::page(&args, &summary, inv, emitted.enriched);
         let mut out = open_output(args.output.as_deref())?;
         out.write_all(page.as_bytes())
             .and_then(|_| out.flush())
@@ -192,58 +194,29 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
     Ok(Exit::from_run(summary.detections > 0, &report))
 }
 
-/// Investigates detections on every worker thread (each detection's
-/// investigation reads the shared facts only), keeping their order.
-fn enrich_all(
-    inv: &Investigation,
-    found: &[Detection],
-    threads: usize,
-) -> Vec<ipchunt_investigate::Enriched> {
-    let threads = match threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
-    if threads < 2 || found.len() < 512 {
-        return inv.enrich(found);
-    }
-    let size = found.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let parts: Vec<_> = found
-            .chunks(size)
-            .map(|chunk| s.spawn(move || inv.enrich(chunk)))
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    })
-}
-
-/// The investigation of one detection, for streaming output.
-fn enrich_one(inv: Option<&Mutex<Investigation>>, d: &Detection) -> Option<serde_json::Value> {
-    let inv = inv?.lock().ok()?;
-    inv.enrich(std::slice::from_ref(d)).first().map(extra_json)
+/// Writes one detection of a streaming hunt with its investigation so far.
+fn write_one(
+    w: &mut DetectionWriter,
+    inv: Option<&Mutex<Investigation>>,
+    d: &Detection,
+) -> io::Result<()> {
+    let enriched = inv
+        .and_then(|m| m.lock().ok())
+        .and_then(|inv| inv.assess(std::slice::from_ref(d)).pop());
+    let extra = enriched.as_ref().map(Annotated);
+    w.write(d, extra.as_ref().map(|a| a as &dyn Investigated))
 }
 
 fn investigation_notes(
     summary: &mut RunSummary,
     inv: &Investigation,
-    enriched: &[ipchunt_investigate::Enriched],
+    emitted: &Emitted,
     with_baseline: bool,
 ) {
-    use ipchunt_investigate::Decision;
-    let count = |want: Decision| {
-        enriched
-            .iter()
-            .filter(|e| e.escalation.decision == want)
-            .count()
-    };
-    if !enriched.is_empty() {
+    if emitted.investigated() > 0 {
         summary.notes.push(format!(
             "decisions: {} escalate to Tier 2, {} Tier 1 review, {} likely benign",
-            count(Decision::EscalateTier2),
-            count(Decision::Tier1Review),
-            count(Decision::LikelyBenign)
+            emitted.tier2, emitted.tier1, emitted.benign
         ));
     }
     if with_baseline {

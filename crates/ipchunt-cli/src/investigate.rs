@@ -7,8 +7,10 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, Result};
 use ipchunt_core::{Event, Taxonomy};
 use ipchunt_ingest::{BadRecord, EventSink, FileDone, IngestOptions, IngestReport};
+use ipchunt_investigate::{BaselineStatus, Escalation, IpcEvent, ProcessChain};
 use ipchunt_investigate::{Enriched, Investigation, IocList, baseline};
-use serde_json::{Value, json};
+use ipchunt_report::Investigated;
+use serde::Serialize;
 
 use crate::cli::LogInput;
 use crate::input::BadReporter;
@@ -47,18 +49,40 @@ pub fn build(
     Ok(inv)
 }
 
-/// What a detection's JSON line carries of its investigation: the
-/// escalation decision with reasons, answers, containment and mitigations,
-/// the process chain, the IPC it is, and its standing against the baseline.
-/// (The surrounding IPC window is in the HTML report.)
-pub fn extra_json(e: &Enriched) -> Value {
-    json!({
-        "decision": e.escalation.decision.as_str(),
-        "escalation": e.escalation,
-        "chain": e.chain,
-        "ipc": e.ipc,
-        "baseline": e.baseline,
-    })
+/// A detection's investigation as the outputs show it. Its JSON carries
+/// the escalation decision with reasons, answers, containment and
+/// mitigations, the process chain, the IPC it is, and its standing against
+/// the baseline (the surrounding IPC window is in the HTML report).
+pub struct Annotated<'a>(pub &'a Enriched);
+
+#[derive(Serialize)]
+struct ExtraJson<'a> {
+    decision: &'static str,
+    escalation: &'a Escalation,
+    chain: &'a ProcessChain,
+    ipc: &'a Option<IpcEvent>,
+    baseline: &'a [BaselineStatus],
+}
+
+impl Investigated for Annotated<'_> {
+    fn decision(&self) -> Option<&str> {
+        Some(self.0.escalation.decision.as_str())
+    }
+
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let e = self.0;
+        let x = ExtraJson {
+            decision: e.escalation.decision.as_str(),
+            escalation: &e.escalation,
+            chain: &e.chain,
+            ipc: &e.ipc,
+            baseline: &e.baseline,
+        };
+        // Writing to a Vec cannot fail; these types always serialize.
+        if serde_json::to_writer(&mut *out, &x).is_err() {
+            out.extend_from_slice(b"null");
+        }
+    }
 }
 
 /// A sink that only feeds an investigation (for `timeline` and `baseline`).

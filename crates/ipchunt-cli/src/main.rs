@@ -2,6 +2,7 @@
 
 mod catalog;
 mod cli;
+mod emit;
 mod events;
 mod exit;
 mod html;
@@ -18,7 +19,10 @@ mod timewin;
 use clap::Parser;
 
 // Events, rules and detections are many small allocations; mimalloc serves
-// them faster than the system allocator (see docs/performance.md).
+// them faster than the system allocator (see docs/performance.md). Without
+// the `mimalloc` feature the system allocator is used (heap profilers such
+// as valgrind's massif see only that one).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

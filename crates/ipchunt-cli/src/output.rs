@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use ipchunt_core::Taxonomy;
-use ipchunt_report::{CsvWriter, DetectionWriter, JsonlWriter, TableWriter};
+use ipchunt_report::{CsvRender, DetectionWriter, JsonlRender, Render, TableRender};
 
 use crate::cli::OutputFormat;
 
@@ -17,23 +17,23 @@ pub fn open_writer(
     format: Option<OutputFormat>,
     output: Option<&Path>,
     tax: Arc<Taxonomy>,
-) -> Result<Box<dyn DetectionWriter>> {
+) -> Result<DetectionWriter> {
     let to_terminal = output.is_none() && io::stdout().is_terminal();
     let format = format.unwrap_or(if to_terminal {
         OutputFormat::Table
     } else {
         OutputFormat::Jsonl
     });
-    let out = open_output(output)?;
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    Ok(match format {
-        OutputFormat::Table => Box::new(TableWriter::new(out, tax, color)),
-        OutputFormat::Jsonl => Box::new(JsonlWriter::new(out, tax)),
-        OutputFormat::Csv => Box::new(CsvWriter::new(out, tax)),
+    let render: Box<dyn Render> = match format {
+        OutputFormat::Table => Box::new(TableRender::new(tax, color)),
+        OutputFormat::Jsonl => Box::new(JsonlRender::new(tax)),
+        OutputFormat::Csv => Box::new(CsvRender::new(tax)),
         // The HTML report is not a stream: the hunt renders it whole at
         // the end and never asks for a writer for it.
         OutputFormat::Html => anyhow::bail!("the HTML report is written by the hunt, not streamed"),
-    })
+    };
+    Ok(DetectionWriter::new(render, open_output(output)?))
 }
 
 /// `-o FILE`, or standard output flushed line by line.

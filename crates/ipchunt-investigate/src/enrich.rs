@@ -47,7 +47,8 @@ pub struct Enriched {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ipc: Option<IpcEvent>,
     pub chain: ProcessChain,
-    /// IPC on the same host around the detection, in time order.
+    /// IPC on the same host around the detection, in time order (empty
+    /// from [`crate::Investigation::assess`]).
     pub window: Vec<IpcEvent>,
     /// How the detection's edges stand against the baseline (empty without one).
     pub baseline: Vec<BaselineStatus>,
@@ -114,7 +115,9 @@ impl Index {
     }
 }
 
-pub(crate) fn enrich(inv: &Investigation, detections: &[Detection]) -> Vec<Enriched> {
+/// `full`: also keep what only a report page shows (the IPC window around
+/// each detection and its event as JSON); the escalation is the same.
+pub(crate) fn enrich(inv: &Investigation, detections: &[Detection], full: bool) -> Vec<Enriched> {
     let f = &inv.fields;
     let span = inv.config.window;
     let idx = inv.index.get_or_init(|| Index::build(inv));
@@ -139,7 +142,7 @@ pub(crate) fn enrich(inv: &Investigation, detections: &[Detection]) -> Vec<Enric
         };
         let chain = inv.tree.chain(&host, &subject, parent.as_ref(), time);
 
-        let (window, context): (Vec<IpcEvent>, Vec<&ContextEvent>) = match time {
+        let (window, context): (Vec<&IpcEvent>, Vec<&ContextEvent>) = match time {
             Some(t) => {
                 let mut near: Vec<(jiff::SignedDuration, &IpcEvent)> =
                     in_window(ipc_idx.get(&host), t, span)
@@ -149,7 +152,7 @@ pub(crate) fn enrich(inv: &Investigation, detections: &[Detection]) -> Vec<Enric
                         .collect();
                 near.sort_by_key(|(d, _)| *d);
                 near.truncate(inv.config.window_events);
-                let mut w: Vec<IpcEvent> = near.into_iter().map(|(_, e)| e.clone()).collect();
+                let mut w: Vec<&IpcEvent> = near.into_iter().map(|(_, e)| e).collect();
                 w.sort_by_key(|e| e.time);
                 let c = in_window(ctx_idx.get(&host), t, span)
                     .iter()
@@ -244,12 +247,20 @@ pub(crate) fn enrich(inv: &Investigation, detections: &[Detection]) -> Vec<Enric
                 time,
                 source: src,
                 matched: d.matched.clone(),
-                event: ev.to_json(&inv.tax),
+                event: if full {
+                    ev.to_json(&inv.tax)
+                } else {
+                    serde_json::Value::Null
+                },
                 correlation_events: d.correlation.as_ref().map(|c| c.events.len()),
             },
             ipc,
             chain,
-            window,
+            window: if full {
+                window.into_iter().cloned().collect()
+            } else {
+                Vec::new()
+            },
             baseline: statuses,
             escalation,
         });

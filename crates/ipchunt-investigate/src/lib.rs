@@ -245,6 +245,15 @@ impl Investigation {
     /// Every detection with its process chain, surrounding IPC and
     /// escalation decision.
     pub fn enrich(&self, detections: &[ipchunt_core::Detection]) -> Vec<Enriched> {
-        enrich::enrich(self, detections)
+        enrich::enrich(self, detections, true)
+    }
+
+    /// The same investigation without what only a report page shows:
+    /// `window` is left empty and `detection.event` is null. Chains,
+    /// baseline standing and the escalation decision with its reasons are
+    /// those of [`Investigation::enrich`]; cheaper per detection, for
+    /// outputs that write thousands of them.
+    pub fn assess(&self, detections: &[ipchunt_core::Detection]) -> Vec<Enriched> {
+        enrich::enrich(self, detections, false)
     }
 }

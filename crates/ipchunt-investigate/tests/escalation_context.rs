@@ -244,3 +244,53 @@ fn routine_ipc_share_browsing_is_recorded_not_counted() {
     assert_eq!(r.evidence.len(), 1, "machine accounts are left out: {r:?}");
     assert_eq!(e.escalation.decision, Decision::LikelyBenign);
 }
+
+#[test]
+fn assess_decides_as_enrich_without_the_window() {
+    let mut events = Vec::new();
+    for s in 0..40 {
+        events.push(pipe(
+            18,
+            "H",
+            &format!("2024-05-01T09:30:{s:02}Z"),
+            if s % 2 == 0 { "C:\\a.exe" } else { "C:\\b.exe" },
+            "2",
+            "\\svcctl",
+            "u",
+        ));
+    }
+    let logon = ev(
+        "Security",
+        4624,
+        "H",
+        "2024-05-01T09:29:00Z",
+        &[
+            ("LogonType", "3"),
+            ("IpAddress", "192.0.2.7"),
+            ("TargetUserName", "u"),
+        ],
+    );
+    events.push(logon);
+    let inv = investigation(&events);
+    let dets: Vec<_> = [0, 17, 39]
+        .iter()
+        .map(|i| detection(&events[*i], Level::Medium, &[]))
+        .collect();
+    let full = inv.enrich(&dets);
+    let brief = inv.assess(&dets);
+    assert_eq!(full.len(), brief.len());
+    for (f, b) in full.iter().zip(&brief) {
+        assert!(!f.window.is_empty(), "the report keeps the IPC window");
+        assert!(b.window.is_empty());
+        assert!(b.detection.event.is_null() && f.detection.event.is_object());
+        assert!(!f.escalation.reasons.is_empty());
+        assert_eq!(
+            serde_json::to_value(&f.escalation).unwrap(),
+            serde_json::to_value(&b.escalation).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_value(&f.chain).unwrap(),
+            serde_json::to_value(&b.chain).unwrap()
+        );
+    }
+}

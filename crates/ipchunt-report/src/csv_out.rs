@@ -1,13 +1,12 @@
 //! CSV that Timesketch imports as it is: `datetime`, `timestamp_desc` and
 //! `message`, then the detection's fields.
 
-use std::io::{self, Write};
 use std::sync::Arc;
 
 use ipchunt_core::{Detection, Taxonomy};
 
-use crate::DetectionWriter;
 use crate::keyfields::key_fields;
+use crate::{Investigated, Render};
 
 /// Canonical fields given their own column.
 const COLUMNS: &[&str] = &[
@@ -29,47 +28,51 @@ const COLUMNS: &[&str] = &[
     "User",
 ];
 
-pub struct CsvWriter<W: Write> {
-    out: csv::Writer<W>,
+pub struct CsvRender {
     tax: Arc<Taxonomy>,
-    header_done: bool,
 }
 
-impl<W: Write> CsvWriter<W> {
-    pub fn new(out: W, tax: Arc<Taxonomy>) -> Self {
-        CsvWriter {
-            out: csv::Writer::from_writer(out),
-            tax,
-            header_done: false,
-        }
+impl CsvRender {
+    pub fn new(tax: Arc<Taxonomy>) -> Self {
+        CsvRender { tax }
     }
 }
 
-fn to_io(e: csv::Error) -> io::Error {
-    io::Error::other(e)
+/// Appends one CSV record. Writing into a `Vec<u8>` cannot fail, and
+/// every record of this writer has the same number of columns.
+fn record<I, T>(out: &mut Vec<u8>, cells: I)
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    let mut w = csv::WriterBuilder::new()
+        .buffer_capacity(1024)
+        .from_writer(out);
+    let _ = w.write_record(cells);
+    let _ = w.flush();
 }
 
-impl<W: Write> DetectionWriter for CsvWriter<W> {
-    fn write(&mut self, d: &Detection, _extra: Option<&serde_json::Value>) -> io::Result<()> {
-        if !self.header_done {
-            let mut head = vec![
-                "datetime",
-                "timestamp_desc",
-                "message",
-                "rule_id",
-                "rule_title",
-                "level",
-                "techniques",
-                "host",
-                "channel",
-                "event_id",
-                "source_file",
-                "record",
-            ];
-            head.extend(COLUMNS);
-            self.out.write_record(&head).map_err(to_io)?;
-            self.header_done = true;
-        }
+impl Render for CsvRender {
+    fn header(&self, out: &mut Vec<u8>) {
+        let mut head = vec![
+            "datetime",
+            "timestamp_desc",
+            "message",
+            "rule_id",
+            "rule_title",
+            "level",
+            "techniques",
+            "host",
+            "channel",
+            "event_id",
+            "source_file",
+            "record",
+        ];
+        head.extend(COLUMNS);
+        record(out, head);
+    }
+
+    fn render(&self, d: &Detection, _extra: Option<&dyn Investigated>, out: &mut Vec<u8>) {
         let ev = &d.event;
         let keys = key_fields(ev, &self.tax);
         let summary: Vec<String> = keys
@@ -111,10 +114,6 @@ impl<W: Write> DetectionWriter for CsvWriter<W> {
                 .unwrap_or_default();
             row.push(v);
         }
-        self.out.write_record(&row).map_err(to_io)
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        self.out.flush()
+        record(out, row);
     }
 }

@@ -1,85 +1,254 @@
 //! JSON lines: one detection per line, the format `docs/output.md` documents.
+//!
+//! Lines are serialized straight from the detection (no intermediate JSON
+//! tree): this writer runs once per detection and a hunt over an attack
+//! corpus writes thousands of them.
 
-use std::io::{self, Write};
 use std::sync::Arc;
 
-use ipchunt_core::{Detection, Taxonomy};
-use serde_json::{Value, json};
+use ipchunt_core::{CorrelationInfo, Detection, Event, FieldKey, Taxonomy, ValueRef, builtin_ids};
+use jiff::Timestamp;
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value;
 
-use crate::DetectionWriter;
+use crate::{Investigated, Render};
 
-/// Writes one JSON object per detection.
-pub struct JsonlWriter<W: Write> {
-    out: W,
+/// Renders each detection as one JSON object on its own line.
+pub struct JsonlRender {
     tax: Arc<Taxonomy>,
 }
 
-impl<W: Write> JsonlWriter<W> {
-    pub fn new(out: W, tax: Arc<Taxonomy>) -> Self {
-        JsonlWriter { out, tax }
+impl JsonlRender {
+    pub fn new(tax: Arc<Taxonomy>) -> Self {
+        JsonlRender { tax }
     }
 }
 
-/// The JSON form of a detection (also used by other outputs).
-pub fn detection_json(d: &Detection, tax: &Taxonomy, extra: Option<&Value>) -> Value {
-    let r = &d.rule;
-    let event = d.event.to_json(tax);
-    let matched: serde_json::Map<String, Value> = d
-        .matched
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
-    let mut obj = json!({
-        "timestamp": d.timestamp().map(|t| t.to_string()),
-        "host": d.event.prov.computer.as_deref(),
-        "rule": {
-            "id": r.id,
-            "title": r.title,
-            "kind": r.kind,
-            "level": r.level,
-            "status": r.status,
-            "tags": r.tags,
-            "techniques": r.techniques,
-            "references": r.references,
-            "falsepositives": r.falsepositives,
-            "file": r.file,
-            "builtin": r.builtin,
-        },
-        "matched": matched,
-        "provenance": event["provenance"].clone(),
-        "event": event["fields"].clone(),
-    });
-    if let Some(c) = &d.correlation {
-        let events: Vec<Value> = c
-            .events
-            .iter()
-            .map(|e| {
-                let j = e.to_json(tax);
-                json!({"provenance": j["provenance"], "event": j["fields"]})
-            })
-            .collect();
-        obj["correlation"] = json!({
-            "group": c.group.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<serde_json::Map<_, _>>(),
-            "value": c.value,
-            "first": c.first.map(|t| t.to_string()),
-            "last": c.last.map(|t| t.to_string()),
-            "events": events,
-        });
+impl Render for JsonlRender {
+    fn render(&self, d: &Detection, extra: Option<&dyn Investigated>, out: &mut Vec<u8>) {
+        write_line(d, &self.tax, extra, out);
+        out.push(b'\n');
+    }
+}
+
+/// Appends the JSON object of a detection (without a line end) to `out`.
+pub fn write_line(
+    d: &Detection,
+    tax: &Taxonomy,
+    extra: Option<&dyn Investigated>,
+    out: &mut Vec<u8>,
+) {
+    let line = Line { d, tax };
+    // Writing to a Vec cannot fail, and every value here serializes.
+    if serde_json::to_writer(&mut *out, &line).is_err() {
+        return;
     }
     if let Some(x) = extra {
-        obj["investigation"] = x.clone();
+        // The object just written ends with `}`: reopen it for one more key.
+        out.pop();
+        out.extend_from_slice(b",\"investigation\":");
+        x.write_json(out);
+        out.push(b'}');
     }
-    obj
 }
 
-impl<W: Write> DetectionWriter for JsonlWriter<W> {
-    fn write(&mut self, d: &Detection, extra: Option<&Value>) -> io::Result<()> {
-        let v = detection_json(d, &self.tax, extra);
-        serde_json::to_writer(&mut self.out, &v)?;
-        self.out.write_all(b"\n")
-    }
+/// The JSON form of a detection as a value (for callers that edit it).
+pub fn detection_json(d: &Detection, tax: &Taxonomy, extra: Option<&dyn Investigated>) -> Value {
+    let mut buf = Vec::new();
+    write_line(d, tax, extra, &mut buf);
+    serde_json::from_slice(&buf).unwrap_or(Value::Null)
+}
 
-    fn finish(&mut self) -> io::Result<()> {
-        self.out.flush()
+struct Line<'a> {
+    d: &'a Detection,
+    tax: &'a Taxonomy,
+}
+
+impl Serialize for Line<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (d, r) = (self.d, &*self.d.rule);
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("timestamp", &Ts(d.timestamp()))?;
+        m.serialize_entry("host", &d.event.prov.computer.as_deref())?;
+        m.serialize_entry("rule", &RuleJson(r))?;
+        m.serialize_entry("matched", &Pairs(&d.matched))?;
+        m.serialize_entry("provenance", &Prov(&d.event))?;
+        m.serialize_entry("event", &Fields(&d.event, self.tax))?;
+        if let Some(c) = &d.correlation {
+            m.serialize_entry("correlation", &Corr(c, self.tax))?;
+        }
+        m.end()
+    }
+}
+
+/// A timestamp in its RFC 3339 form, or null.
+struct Ts(Option<Timestamp>);
+
+impl Serialize for Ts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Some(t) => s.collect_str(t),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+struct RuleJson<'a>(&'a ipchunt_core::RuleInfo);
+
+impl Serialize for RuleJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.0;
+        let mut m = s.serialize_map(Some(11))?;
+        m.serialize_entry("id", &r.id)?;
+        m.serialize_entry("title", &r.title)?;
+        m.serialize_entry("kind", &r.kind)?;
+        m.serialize_entry("level", &r.level)?;
+        m.serialize_entry("status", &r.status)?;
+        m.serialize_entry("tags", &r.tags)?;
+        m.serialize_entry("techniques", &r.techniques)?;
+        m.serialize_entry("references", &r.references)?;
+        m.serialize_entry("falsepositives", &r.falsepositives)?;
+        m.serialize_entry("file", &r.file)?;
+        m.serialize_entry("builtin", &r.builtin)?;
+        m.end()
+    }
+}
+
+/// Name/value pairs as an object; a repeated name keeps its last value.
+struct Pairs<'a>(&'a [(String, String)]);
+
+impl Serialize for Pairs<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        for (i, (k, _)) in self.0.iter().enumerate() {
+            // An object holds each key once: write it where it first
+            // appears, with the value it was last given.
+            if self.0[..i].iter().any(|(p, _)| p == k) {
+                continue;
+            }
+            let v = self.0[i..]
+                .iter()
+                .rev()
+                .find(|(p, _)| p == k)
+                .map(|(_, v)| v);
+            m.serialize_entry(k, &v)?;
+        }
+        m.end()
+    }
+}
+
+struct Prov<'a>(&'a Event);
+
+impl Serialize for Prov<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = &self.0.prov;
+        let mut m = s.serialize_map(Some(8))?;
+        m.serialize_entry("file", &*p.file)?;
+        m.serialize_entry("locator", &format_args!("{}", p.locator))?;
+        m.serialize_entry("format", p.format)?;
+        m.serialize_entry("channel", &p.channel.as_deref())?;
+        m.serialize_entry("provider", &p.provider.as_deref())?;
+        m.serialize_entry("event_id", &p.event_id)?;
+        m.serialize_entry("computer", &p.computer.as_deref())?;
+        m.serialize_entry("timestamp", &Ts(p.timestamp))?;
+        m.end()
+    }
+}
+
+/// The event's fields by canonical name: the four answered from provenance
+/// first, then the rest in the event's order; a name seen twice keeps its
+/// first value.
+struct Fields<'a>(&'a Event, &'a Taxonomy);
+
+impl Serialize for Fields<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (ev, tax) = (self.0, self.1);
+        let mut seen: Vec<&str> = Vec::with_capacity(ev.len() + 4);
+        let mut m = s.serialize_map(None)?;
+        for id in [
+            builtin_ids::EVENT_ID,
+            builtin_ids::CHANNEL,
+            builtin_ids::PROVIDER,
+            builtin_ids::COMPUTER,
+        ] {
+            if let Some(v) = ev.get(id) {
+                let name = tax.name(id);
+                seen.push(name);
+                m.serialize_entry(name, &J(v))?;
+            }
+        }
+        for (k, v) in ev.fields() {
+            let name: &str = match k {
+                FieldKey::Known(id) => tax.name(*id),
+                FieldKey::Other(n) => n,
+            };
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name);
+            m.serialize_entry(name, &J(v.as_ref()))?;
+        }
+        m.end()
+    }
+}
+
+/// An event value as JSON (a float that is not finite becomes null).
+struct J<'a>(ValueRef<'a>);
+
+impl Serialize for J<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            ValueRef::Null => s.serialize_none(),
+            ValueRef::Bool(b) => s.serialize_bool(b),
+            ValueRef::Int(i) => s.serialize_i64(i),
+            ValueRef::Float(f) if f.is_finite() => s.serialize_f64(f),
+            ValueRef::Float(_) => s.serialize_none(),
+            ValueRef::Str(t) => s.serialize_str(t),
+            ValueRef::List(l) => {
+                let mut q = s.serialize_seq(Some(l.len()))?;
+                for v in l {
+                    q.serialize_element(&J(v.as_ref()))?;
+                }
+                q.end()
+            }
+        }
+    }
+}
+
+struct Corr<'a>(&'a CorrelationInfo, &'a Taxonomy);
+
+impl Serialize for Corr<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (c, tax) = (self.0, self.1);
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("group", &Pairs(&c.group))?;
+        m.serialize_entry("value", &c.value)?;
+        m.serialize_entry("first", &Ts(c.first))?;
+        m.serialize_entry("last", &Ts(c.last))?;
+        m.serialize_entry("events", &CorrEvents(&c.events, tax))?;
+        m.end()
+    }
+}
+
+struct CorrEvents<'a>(&'a [Arc<Event>], &'a Taxonomy);
+
+impl Serialize for CorrEvents<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut q = s.serialize_seq(Some(self.0.len()))?;
+        for e in self.0 {
+            q.serialize_element(&CorrEvent(e, self.1))?;
+        }
+        q.end()
+    }
+}
+
+struct CorrEvent<'a>(&'a Event, &'a Taxonomy);
+
+impl Serialize for CorrEvent<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("provenance", &Prov(self.0))?;
+        m.serialize_entry("event", &Fields(self.0, self.1))?;
+        m.end()
     }
 }

@@ -4,34 +4,27 @@
 //! indented line with the key fields of that event type. Values from logs
 //! are stripped of control characters, so a log cannot drive the terminal.
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::sync::Arc;
 
 use ipchunt_core::{Detection, Level, Taxonomy};
 
-use crate::DetectionWriter;
 use crate::keyfields::key_fields;
+use crate::{Investigated, Render};
 
 /// Total width of a row.
 pub const WIDTH: usize = 120;
 
-pub struct TableWriter<W: Write> {
-    out: W,
+pub struct TableRender {
     tax: Arc<Taxonomy>,
     color: bool,
-    header_done: bool,
 }
 
-impl<W: Write> TableWriter<W> {
+impl TableRender {
     /// `color`: whether to emit ANSI colours (the caller checks the
     /// terminal and `NO_COLOR`).
-    pub fn new(out: W, tax: Arc<Taxonomy>, color: bool) -> Self {
-        TableWriter {
-            out,
-            tax,
-            color,
-            header_done: false,
-        }
+    pub fn new(tax: Arc<Taxonomy>, color: bool) -> Self {
+        TableRender { tax, color }
     }
 
     fn paint(&self, text: &str, code: &str) -> String {
@@ -77,21 +70,22 @@ pub fn basename(path: &str) -> &str {
     path.rsplit(['\\', '/']).next().unwrap_or(path)
 }
 
-impl<W: Write> DetectionWriter for TableWriter<W> {
-    fn write(&mut self, d: &Detection, extra: Option<&serde_json::Value>) -> io::Result<()> {
-        if !self.header_done {
-            let h = format!(
-                "{} {} {} {} {}",
-                fit("TIME (UTC)", 19),
-                fit("HOST", 16),
-                fit("LVL", 4),
-                fit("TECHNIQUE", 10),
-                "RULE"
-            );
-            let h = self.paint(&h, "1");
-            writeln!(self.out, "{h}")?;
-            self.header_done = true;
-        }
+// Writing into a `Vec<u8>` cannot fail: the results of `writeln!` below
+// are ignored.
+impl Render for TableRender {
+    fn header(&self, out: &mut Vec<u8>) {
+        let h = format!(
+            "{} {} {} {} {}",
+            fit("TIME (UTC)", 19),
+            fit("HOST", 16),
+            fit("LVL", 4),
+            fit("TECHNIQUE", 10),
+            "RULE"
+        );
+        let _ = writeln!(out, "{}", self.paint(&h, "1"));
+    }
+
+    fn render(&self, d: &Detection, extra: Option<&dyn Investigated>, out: &mut Vec<u8>) {
         let time = d
             .timestamp()
             .map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
@@ -116,10 +110,10 @@ impl<W: Write> DetectionWriter for TableWriter<W> {
             fit(tech, 10),
             fit(&clean(&d.rule.title), rule_width).trim_end(),
         );
-        writeln!(self.out, "{line}")?;
+        let _ = writeln!(out, "{line}");
         let mut parts = Vec::new();
         // The escalation decision, when the hunt investigated.
-        match extra.and_then(|x| x["decision"].as_str()) {
+        match extra.and_then(|x| x.decision()) {
             Some("escalate_tier2") => parts.push(self.paint("[Tier 2]", "1;31")),
             Some("tier1_review") => parts.push(self.paint("[Tier 1]", "33")),
             Some("likely_benign") => parts.push(self.paint("[benign?]", "2")),
@@ -150,11 +144,7 @@ impl<W: Write> DetectionWriter for TableWriter<W> {
             ));
         }
         let detail = format!("    {}", parts.join("  "));
-        writeln!(self.out, "{}", fit(&detail, WIDTH).trim_end())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        self.out.flush()
+        let _ = writeln!(out, "{}", fit(&detail, WIDTH).trim_end());
     }
 }
 

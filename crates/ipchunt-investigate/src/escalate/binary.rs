@@ -72,7 +72,7 @@ pub(crate) fn ioc(f: &Facts<'_>) -> Option<Reason> {
             evidence.push(format!("{image}: known-bad hash {}", hit.value));
         }
     }
-    for e in f.ipc.into_iter().chain(f.window.iter()) {
+    for e in f.ipc.into_iter().chain(f.window.iter().copied()) {
         if e.endpoint.kind != crate::ipc::EndpointKind::Pipe {
             continue;
         }

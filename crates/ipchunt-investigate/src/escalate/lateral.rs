@@ -87,7 +87,7 @@ pub(crate) fn lateral(f: &Facts<'_>) -> Option<Reason> {
             _ => {}
         }
     }
-    for e in f.ipc.into_iter().chain(f.window.iter()) {
+    for e in f.ipc.into_iter().chain(f.window.iter().copied()) {
         if e.kind != IpcKind::IpcShare || machine_account(e.actor.user.as_deref()) {
             continue;
         }

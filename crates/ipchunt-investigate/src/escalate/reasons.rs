@@ -23,7 +23,7 @@ pub(crate) struct Facts<'a> {
     pub subject: &'a ProcessRef,
     pub chain: &'a ProcessChain,
     /// IPC on the host around the detection.
-    pub window: &'a [IpcEvent],
+    pub window: &'a [&'a IpcEvent],
     /// Logons, network, DNS, changes on the host around the detection.
     pub context: &'a [&'a ContextEvent],
     /// Signatures known for the chain's images.
