@@ -197,6 +197,12 @@ pub struct HuntArgs {
     /// Skip the investigation (process chains, escalation decisions): faster on huge inputs.
     #[arg(long)]
     pub no_investigate: bool,
+
+    /// Detections kept in memory until the input is read; past this number they wait in a
+    /// temporary file, so that memory does not grow with the detections found.
+    /// Example: --keep-in-memory 100000
+    #[arg(long, value_name = "N", default_value_t = crate::store::DEFAULT_IN_MEMORY)]
+    pub keep_in_memory: usize,
 }
 
 #[derive(Debug, Args)]

@@ -13,7 +13,7 @@ use crate::investigate::Annotated;
 
 /// Detections per block: enough to keep the threads busy, small enough
 /// that a block's rendered bytes stay a few megabytes.
-const BLOCK: usize = 2048;
+pub const BLOCK: usize = 2048;
 
 /// What the end of a hunt learned while writing.
 #[derive(Default)]
@@ -41,10 +41,10 @@ impl Emitted {
     }
 }
 
-/// Investigates (with `inv`) and writes (to `writer`) every detection in
-/// order, on `threads` threads (0: all cores).
+/// Investigates (with `inv`) and writes (to `writer`) every detection of
+/// `blocks`, in order, on `threads` threads (0: all cores).
 pub fn emit(
-    found: &[Detection],
+    blocks: impl Iterator<Item = io::Result<Vec<Detection>>>,
     inv: Option<&Investigation>,
     mut writer: Option<&mut DetectionWriter>,
     threads: usize,
@@ -58,7 +58,9 @@ pub fn emit(
         n => n,
     };
     let mut done = Emitted::default();
-    for block in found.chunks(BLOCK) {
+    for block in blocks {
+        let block = block?;
+        let block = block.as_slice();
         let render = writer.as_deref().map(DetectionWriter::renderer);
         let parts = if threads < 2 || block.len() < 256 {
             vec![work(block, inv, render, full)]

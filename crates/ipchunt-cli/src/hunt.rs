@@ -21,6 +21,7 @@ use crate::output::{open_output, open_writer};
 use crate::progress::Progress;
 use crate::rules::{Correlations, Loaded, load_engine};
 use crate::sink::{Counters, HuntSink};
+use crate::store::Store;
 use crate::timewin::Window;
 
 pub fn run(args: HuntArgs) -> Result<Exit> {
@@ -91,7 +92,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         ..IngestOptions::default()
     };
 
-    let mut found: Vec<Detection> = Vec::new();
+    let mut found = Store::new(args.keep_in_memory.max(1));
     let mut summary = RunSummary::default();
     let mut write_err: Option<io::Error> = None;
     let (report, correlation_inputs, counters, bad) = std::thread::scope(|s| {
@@ -110,6 +111,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         });
         for d in rx.iter() {
             if !streaming {
+                summary.add(&d);
                 found.push(d);
                 continue;
             }
@@ -133,32 +135,29 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         .unwrap_or_else(|p| p.into_inner());
     for d in correlations.run(inputs) {
         if d.rule.level >= min_level {
-            if streaming {
-                summary.add(&d);
-                if let Some(w) = writer.as_mut() {
-                    write_one(w, investigation.as_ref(), &d).context("cannot write detections")?;
-                }
-            } else {
+            summary.add(&d);
+            if !streaming {
                 found.push(d);
+            } else if let Some(w) = writer.as_mut() {
+                write_one(w, investigation.as_ref(), &d).context("cannot write detections")?;
             }
         }
     }
-    // A total order, so that the output does not depend on which thread
-    // read which file first.
-    found.sort_by(|a, b| {
-        a.timestamp()
-            .cmp(&b.timestamp())
-            .then_with(|| a.rule.title.cmp(&b.rule.title))
-            .then_with(|| a.event.prov.file.cmp(&b.event.prov.file))
-            .then_with(|| a.event.prov.locator.cmp(&b.event.prov.locator))
-            .then_with(|| a.rule.id.cmp(&b.rule.id))
-    });
     let investigation = investigation.map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()));
-    for d in &found {
-        summary.add(d);
+    let (kept, spilled) = (found.len(), found.spilled());
+    if let Some(e) = found.spill_error.take() {
+        summary
+            .notes
+            .push(format!("all {kept} detections were kept in memory: {e}"));
+    } else if spilled > 0 {
+        summary.notes.push(format!(
+            "{spilled} of {kept} detections waited in a temporary file (more than --keep-in-memory)"
+        ));
     }
+    // In a total order, so that the output does not depend on which thread
+    // read which file first.
     let emitted = emit(
-        &found,
+        found.into_blocks(crate::emit::BLOCK),
         investigation.as_ref(),
         writer.as_mut(),
         args.threads,

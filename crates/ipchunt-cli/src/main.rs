@@ -13,6 +13,8 @@ mod output;
 mod progress;
 mod rules;
 mod sink;
+mod spill;
+mod store;
 mod timeline;
 mod timewin;
 

@@ -206,3 +206,35 @@ fn stdin_streams_detections() {
     assert!(dets.iter().any(|d| d["matched"].get("PipeName").is_some()));
     assert!(dets.iter().all(|d| d["provenance"]["file"] == "<stdin>"));
 }
+
+#[test]
+fn detections_past_the_memory_limit_wait_on_disk_and_come_back_the_same() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["hunt", "examples", "--format", "jsonl", "--threads", "2"];
+        args.extend_from_slice(extra);
+        ipchunt().args(&args).output().unwrap()
+    };
+    let memory = run(&[]);
+    let disk = run(&["--keep-in-memory", "1"]);
+    assert_eq!(disk.status.code(), Some(1), "{}", stderr(&disk));
+    let n = jsonl(&memory).len();
+    assert!(n >= 8);
+    assert_eq!(
+        stdout(&memory),
+        stdout(&disk),
+        "same detections, same order, same investigation"
+    );
+    // All but the first (and the correlations, which stay in memory).
+    let err = stderr(&disk);
+    let note = err
+        .lines()
+        .find(|l| l.contains(&format!(" of {n} detections waited in a temporary file")))
+        .unwrap_or_else(|| panic!("{err}"));
+    let spilled: usize = note
+        .split_whitespace()
+        .nth(1)
+        .and_then(|w| w.parse().ok())
+        .unwrap();
+    assert!(spilled >= n / 2 && spilled < n, "{note}");
+    assert!(!stderr(&memory).contains("temporary file"));
+}
