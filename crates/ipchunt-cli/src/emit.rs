@@ -12,8 +12,9 @@ use ipchunt_report::{DetectionWriter, Investigated, Render};
 use crate::investigate::Annotated;
 
 /// Detections per block: enough to keep the threads busy, small enough
-/// that a block's rendered bytes stay a few megabytes.
-pub const BLOCK: usize = 2048;
+/// that a block's rendered bytes stay a few megabytes (a detection's JSON
+/// line with its investigation is about 6 KB).
+pub const BLOCK: usize = 512;
 
 /// What the end of a hunt learned while writing.
 #[derive(Default)]
@@ -58,26 +59,30 @@ pub fn emit(
         n => n,
     };
     let mut done = Emitted::default();
+    // Each thread renders into its own buffer, reused from block to block.
+    let mut bufs: Vec<Vec<u8>> = (0..threads.max(1)).map(|_| Vec::new()).collect();
     for block in blocks {
         let block = block?;
-        let block = block.as_slice();
         let render = writer.as_deref().map(DetectionWriter::renderer);
-        let parts = if threads < 2 || block.len() < 256 {
-            vec![work(block, inv, render, full)]
+        let parts = if threads < 2 || block.len() < 64 {
+            1
         } else {
-            let size = block.len().div_ceil(threads);
-            std::thread::scope(|s| {
-                let handles: Vec<_> = block
-                    .chunks(size)
-                    .map(|part| s.spawn(move || work(part, inv, render, full)))
-                    .collect();
-                // A part whose thread stopped is lost, not the run.
-                handles.into_iter().filter_map(|h| h.join().ok()).collect()
-            })
+            threads
         };
-        for (bytes, enriched) in parts {
+        let size = block.len().div_ceil(parts).max(1);
+        let results: Vec<Option<Vec<Enriched>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = block
+                .chunks(size)
+                .zip(bufs.iter_mut())
+                .map(|(part, buf)| s.spawn(move || work(part, inv, render, full, buf)))
+                .collect();
+            handles.into_iter().map(|h| h.join().ok()).collect()
+        });
+        for (enriched, bytes) in results.into_iter().zip(&bufs) {
+            let enriched = enriched
+                .ok_or_else(|| io::Error::other("a thread stopped while writing detections"))?;
             if let Some(w) = writer.as_deref_mut() {
-                w.write_rendered(&bytes)?;
+                w.write_rendered(bytes)?;
             }
             for e in &enriched {
                 done.count(e);
@@ -90,24 +95,26 @@ pub fn emit(
     Ok(done)
 }
 
-/// One thread's share of a block: its investigations and rendered bytes.
+/// One thread's share of a block: its investigations, and its rendered
+/// bytes in `bytes`.
 fn work(
     part: &[Detection],
     inv: Option<&Investigation>,
     render: Option<&dyn Render>,
     full: bool,
-) -> (Vec<u8>, Vec<Enriched>) {
+    bytes: &mut Vec<u8>,
+) -> Vec<Enriched> {
     let enriched = match inv {
         Some(i) if full => i.enrich(part),
         Some(i) => i.assess(part),
         None => Vec::new(),
     };
-    let mut bytes = Vec::new();
+    bytes.clear();
     if let Some(r) = render {
         for (i, d) in part.iter().enumerate() {
             let a = enriched.get(i).map(Annotated);
-            r.render(d, a.as_ref().map(|a| a as &dyn Investigated), &mut bytes);
+            r.render(d, a.as_ref().map(|a| a as &dyn Investigated), bytes);
         }
     }
-    (bytes, enriched)
+    enriched
 }
