@@ -7,7 +7,8 @@
 //!   [`Rejection`] naming the file, the rule and the reason.
 //! * [`RuleSet::compile`] builds an [`Engine`]: fields resolved through the
 //!   taxonomy, rules gated by logsource, literal values of all rules on a
-//!   field found together by one Aho-Corasick automaton per field and gate.
+//!   field found together, once per field and gate (tries for anchored
+//!   values, a 4-gram index for the others).
 //! * [`Engine::eval`] appends a [`Match`] for every detection rule whose
 //!   condition holds (filter rules applied).
 //!
@@ -19,6 +20,7 @@ mod condition;
 mod engine;
 mod filter;
 mod gate;
+mod grams;
 mod info;
 mod literal;
 mod load;

@@ -2,13 +2,15 @@
 //! together. Case-insensitive values that must start the text (startswith,
 //! equals) sit in a forward trie, those that must end it (endswith) in a
 //! backward trie, those found anywhere (contains, and the literal part of
-//! wildcard values) in one Aho-Corasick automaton; `cased` values share one
-//! automaton whose hits are checked for position.
+//! wildcard values and regexes) in one gram set ([`GramSet`]); `cased`
+//! values share one Aho-Corasick automaton whose hits are checked for
+//! position.
 
 use ahash::AHashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use ipchunt_core::ValueRef;
 
+use crate::grams::GramSet;
 use crate::pred::{Pos, Pred, PredId, Target, Test, fold};
 use crate::trie::{Frozen, Trie};
 
@@ -53,17 +55,14 @@ impl Needles {
         self.hits[i].push(hit);
     }
 
-    /// Builds the automaton (`ascii_nocase`: needles are folded and ASCII
-    /// letters of the text match either case; text with other letters is
-    /// folded before the search); on failure the predicates go to
-    /// `fallback`.
-    fn build(self, ascii_nocase: bool, fallback: &mut Vec<PredId>) -> Option<Automaton> {
+    /// Builds the automaton of `cased` needles (matched as written); on
+    /// failure the predicates go to `fallback`.
+    fn build_cased(self, fallback: &mut Vec<PredId>) -> Option<Automaton> {
         if self.list.is_empty() {
             return None;
         }
         let built = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
-            .ascii_case_insensitive(ascii_nocase)
             .prefilter(self.list.len() <= PREFILTER_NEEDLES)
             .build(&self.list);
         match built {
@@ -78,6 +77,31 @@ impl Needles {
             }
         }
     }
+
+    /// Indexes case-insensitive needles that may sit anywhere by their
+    /// 4-grams; on failure the predicates go to `fallback`.
+    fn build_grams(self, fallback: &mut Vec<PredId>) -> Option<Grams> {
+        if self.list.is_empty() {
+            return None;
+        }
+        match GramSet::build(&self.list) {
+            Ok(set) => Some(Grams {
+                set,
+                hits: self.hits,
+            }),
+            Err(_) => {
+                fallback.extend(self.hits.iter().flatten().map(|h| h.pred));
+                None
+            }
+        }
+    }
+}
+
+/// Case-insensitive needles that may sit anywhere, and their hits.
+#[derive(Debug)]
+struct Grams {
+    set: GramSet,
+    hits: Vec<Vec<Hit>>,
 }
 
 /// The scanner of one field (or of all values, for keywords) for one
@@ -89,7 +113,7 @@ pub(crate) struct FieldScanner {
     ends: Frozen,
     /// Payloads of the tries.
     anchored: Vec<Hit>,
-    contains: Option<Automaton>,
+    contains: Option<Grams>,
     cased: Option<Automaton>,
     /// Predicates whose automaton could not be built, tested one by one.
     fallback: Vec<PredId>,
@@ -148,8 +172,8 @@ impl FieldScanner {
             }
         }
         let mut fallback = Vec::new();
-        let contains = contains.build(true, &mut fallback);
-        let cased = cased.build(false, &mut fallback);
+        let contains = contains.build_grams(&mut fallback);
+        let cased = cased.build_cased(&mut fallback);
         FieldScanner {
             field,
             starts: starts.freeze(),
@@ -204,8 +228,8 @@ impl FieldScanner {
         if !self.ends.is_empty() {
             self.ends.walk(hay.as_bytes(), ascii, &mut anchored);
         }
-        if let Some(a) = &self.contains {
-            run(a, hay, &text, preds, sink);
+        if let Some(g) = &self.contains {
+            run_grams(g, hay, &text, preds, sink);
         }
     }
 }
@@ -223,35 +247,79 @@ const SEEN: usize = 32;
 /// needles); regexes check the original text.
 fn run(a: &Automaton, hay: &str, original: &str, preds: &[Pred], sink: &mut impl Sink) {
     let len = hay.len();
-    // Needles already decided in this text (a short list: when it is full,
-    // repeats are decided again, with the same outcome).
-    let mut seen = [u32::MAX; SEEN];
-    let mut n_seen = 0;
+    let mut seen = Seen::default();
     for m in a.ac.find_overlapping_iter(hay) {
         let pat = m.pattern().as_u32();
-        if a.anywhere {
-            if seen[..n_seen].contains(&pat) {
-                continue;
-            }
-            if n_seen < SEEN {
-                seen[n_seen] = pat;
-                n_seen += 1;
-            }
+        if a.anywhere && seen.again(pat) {
+            continue;
         }
         for h in &a.hits[pat as usize] {
-            if sink.is_set(h.pred) || !h.pos.accepts(m.start(), m.end(), len) {
-                continue;
+            if h.pos.accepts(m.start(), m.end(), len) {
+                decide(h, original, preds, sink);
             }
-            if h.verify {
-                let ok = match preds.get(h.pred as usize).map(|p| &p.test) {
-                    Some(Test::Glob { re, .. } | Test::Regex { re, .. }) => re.is_match(original),
-                    _ => false,
-                };
-                if !ok {
-                    continue;
-                }
-            }
-            sink.set(h.pred);
         }
     }
+}
+
+/// Runs a gram set over `hay` (ASCII text as it is, other text folded);
+/// regexes check the original text.
+fn run_grams(g: &Grams, hay: &str, original: &str, preds: &[Pred], sink: &mut impl Sink) {
+    let mut seen = Seen::default();
+    g.set.find(hay.as_bytes(), |pat| {
+        if seen.again(pat) {
+            return;
+        }
+        for h in &g.hits[pat as usize] {
+            decide(h, original, preds, sink);
+        }
+    });
+}
+
+/// Needles already decided in a text (a short list: when it is full,
+/// repeats are decided again, with the same outcome).
+struct Seen {
+    ids: [u32; SEEN],
+    n: usize,
+}
+
+impl Default for Seen {
+    fn default() -> Self {
+        Seen {
+            ids: [u32::MAX; SEEN],
+            n: 0,
+        }
+    }
+}
+
+impl Seen {
+    /// Whether `pat` was seen before; remembers it.
+    #[inline]
+    fn again(&mut self, pat: u32) -> bool {
+        if self.ids[..self.n].contains(&pat) {
+            return true;
+        }
+        if self.n < SEEN {
+            self.ids[self.n] = pat;
+            self.n += 1;
+        }
+        false
+    }
+}
+
+/// Sets a hit's predicate, after its regex agrees when it has one.
+#[inline]
+fn decide(h: &Hit, original: &str, preds: &[Pred], sink: &mut impl Sink) {
+    if sink.is_set(h.pred) {
+        return;
+    }
+    if h.verify {
+        let ok = match preds.get(h.pred as usize).map(|p| &p.test) {
+            Some(Test::Glob { re, .. } | Test::Regex { re, .. }) => re.is_match(original),
+            _ => false,
+        };
+        if !ok {
+            return;
+        }
+    }
+    sink.set(h.pred);
 }
