@@ -19,8 +19,8 @@ use crate::input::BadReporter;
 use crate::investigate::{self, Annotated};
 use crate::output::{open_output, open_writer};
 use crate::progress::Progress;
-use crate::rules::{Correlations, Loaded, load_engine};
-use crate::sink::{Counters, HuntSink};
+use crate::rules::{Loaded, Ready, check_paths, prepare};
+use crate::sink::{Counters, HuntSink, PENDING_EVENTS, Rules};
 use crate::store::Store;
 use crate::timewin::Window;
 
@@ -44,9 +44,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         return usage("--format html shows the investigation; drop --no-investigate");
     }
     let progress = Progress::new(args.quiet);
-    let loaded = load_engine(&args.rules, !args.no_builtin, tax.clone(), &progress)?;
-    let engine = &loaded.engine;
-    let mut correlations = Correlations::new(engine, &tax, &progress);
+    check_paths(&args.rules)?;
     let investigation = if args.no_investigate {
         None
     } else {
@@ -73,13 +71,16 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         None => None,
     };
 
+    // The rules load on their own thread while reading starts.
+    let rules = Rules::new();
     let (tx, rx) = crossbeam_channel::unbounded::<Detection>();
     let sink = HuntSink {
-        engine,
+        rules: &rules,
+        pending: Mutex::default(),
+        read_ahead: if streaming { 0 } else { PENDING_EVENTS },
         window,
         min_level,
         detections: tx,
-        for_correlation: correlations.needed(engine.rules().len()),
         correlation_inputs: Mutex::new(Vec::new()),
         counters: Counters::default(),
         bad: BadReporter::new(bad_out),
@@ -97,13 +98,19 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
     let mut write_err: Option<io::Error> = None;
     let (report, correlation_inputs, counters, bad) = std::thread::scope(|s| {
         let paths = &args.paths;
-        let tax = &tax;
+        let (tax, progress, rules) = (&tax, &progress, &rules);
+        let (extra, builtin, threads) = (&args.rules, !args.no_builtin, args.threads);
+        s.spawn(move || {
+            // Set exactly once, here: readers wait on it.
+            let _ = rules.set(prepare(extra, builtin, tax.clone(), progress));
+        });
         let worker = s.spawn(move || {
             let report = if streaming {
                 ipchunt_ingest::read_stream(io::stdin().lock(), "<stdin>", tax, &sink)
             } else {
                 ipchunt_ingest::ingest(paths, &opts, tax, &sink)
             };
+            sink.finish_pending(threads);
             // Hang up the detection channel so that the loop below ends;
             // the rest of the sink holds what the run collected.
             drop(sink.detections);
@@ -125,6 +132,13 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         worker.join()
     })
     .map_err(|_| anyhow::anyhow!("the reading thread stopped unexpectedly"))?;
+    let Ready {
+        loaded,
+        mut correlations,
+        ..
+    } = rules
+        .into_inner()
+        .ok_or_else(|| anyhow::anyhow!("the rules were never loaded"))??;
     if let Some(e) = write_err {
         return Err(e).context("cannot write detections");
     }

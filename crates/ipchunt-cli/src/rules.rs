@@ -30,10 +30,8 @@ fn build(extra: &[PathBuf], builtin: bool, tax: Arc<Taxonomy>) -> Result<Loaded>
             set.add_str(r.text, &format!("builtin:{}", r.path), true);
         }
     }
+    check_paths(extra)?;
     for p in extra {
-        if !p.exists() {
-            bail!("rules path {} does not exist", p.display());
-        }
         set.add_path(p, false);
     }
     let parsed = set.loaded();
@@ -49,6 +47,42 @@ fn build(extra: &[PathBuf], builtin: bool, tax: Arc<Taxonomy>) -> Result<Loaded>
         loaded,
         rejected,
         inert,
+    })
+}
+
+/// What a hunt runs: the compiled rules and their correlations.
+pub struct Ready {
+    pub loaded: Loaded,
+    pub correlations: Correlations,
+    /// For each detection rule: whether a correlation needs its matches.
+    pub for_correlation: Vec<bool>,
+}
+
+/// Fails when a rules path does not exist: checked before a hunt starts
+/// reading, so that a typo stops it at once.
+pub fn check_paths(extra: &[PathBuf]) -> Result<()> {
+    for p in extra {
+        if !p.exists() {
+            bail!("rules path {} does not exist", p.display());
+        }
+    }
+    Ok(())
+}
+
+/// Loads the rules of a hunt and prepares their correlations.
+pub fn prepare(
+    extra: &[PathBuf],
+    builtin: bool,
+    tax: Arc<Taxonomy>,
+    progress: &Progress,
+) -> Result<Ready> {
+    let loaded = load_engine(extra, builtin, tax.clone(), progress)?;
+    let correlations = Correlations::new(&loaded.engine, &tax, progress);
+    let for_correlation = correlations.needed(loaded.engine.rules().len());
+    Ok(Ready {
+        loaded,
+        correlations,
+        for_correlation,
     })
 }
 

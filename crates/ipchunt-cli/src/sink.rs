@@ -1,9 +1,15 @@
 //! Where events meet the rules: the sink the readers call from their worker
 //! threads. Each batch is matched where it was read; only detections (and
 //! the matches correlations need) leave the worker.
+//!
+//! Reading files starts while the rules are still loading: batches read
+//! before they are ready wait (up to [`PENDING_EVENTS`] events), then
+//! readers wait for the rules. Whoever handles a batch once the rules are
+//! there takes the waiting ones first; those left when reading ends are
+//! matched then.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crossbeam_channel::Sender;
 use ipchunt_core::{Detection, Event, Level};
@@ -14,7 +20,21 @@ use jiff::Timestamp;
 
 use crate::input::BadReporter;
 use crate::progress::Progress;
+use crate::rules::Ready;
 use crate::timewin::Window;
+
+/// Events read ahead while the rules load, at most.
+pub const PENDING_EVENTS: usize = 20_000;
+
+/// The rules, once loaded (or why they could not be).
+pub type Rules = OnceLock<anyhow::Result<Ready>>;
+
+/// Batches read before the rules were ready.
+#[derive(Default)]
+pub struct Pending {
+    batches: Vec<Vec<Event>>,
+    events: usize,
+}
 
 /// A base-rule match a correlation needs, kept until the correlations run.
 pub struct CorrelationInput {
@@ -30,12 +50,14 @@ pub struct Counters {
 }
 
 pub struct HuntSink<'a> {
-    pub engine: &'a Engine,
+    pub rules: &'a Rules,
+    pub pending: Mutex<Pending>,
+    /// How many events may wait for the rules: 0 for a stream, whose
+    /// events must not wait for more input to be matched.
+    pub read_ahead: usize,
     pub window: Window,
     pub min_level: Level,
     pub detections: Sender<Detection>,
-    /// For each rule: whether correlations need its matches.
-    pub for_correlation: Vec<bool>,
     pub correlation_inputs: Mutex<Vec<CorrelationInput>>,
     pub counters: Counters,
     pub bad: BadReporter,
@@ -46,20 +68,21 @@ pub struct HuntSink<'a> {
 }
 
 impl HuntSink<'_> {
-    fn handle(&self, ev: Event, scratch: &mut Scratch, matches: &mut Vec<Match>) {
+    fn handle(&self, ready: &Ready, ev: Event, scratch: &mut Scratch, matches: &mut Vec<Match>) {
         if !self.window.contains(ev.prov.timestamp) {
             self.counters.outside_window.fetch_add(1, Ordering::Relaxed);
             return;
         }
+        let engine: &Engine = &ready.loaded.engine;
         matches.clear();
-        self.engine.eval_with(&ev, scratch, matches);
+        engine.eval_with(&ev, scratch, matches);
         if matches.is_empty() {
             return;
         }
         let ev = Arc::new(ev);
-        let rules = self.engine.rules();
+        let rules = engine.rules();
         for m in matches.drain(..) {
-            if self.for_correlation.get(m.rule).copied().unwrap_or(false)
+            if ready.for_correlation.get(m.rule).copied().unwrap_or(false)
                 && let Ok(mut buf) = self.correlation_inputs.lock()
             {
                 buf.push(CorrelationInput {
@@ -68,7 +91,7 @@ impl HuntSink<'_> {
                     event: ev.clone(),
                 });
             }
-            if self.engine.is_correlation_only(m.rule) {
+            if engine.is_correlation_only(m.rule) {
                 continue;
             }
             let Some(rule) = rules.get(m.rule) else {
@@ -89,6 +112,42 @@ impl HuntSink<'_> {
             });
         }
     }
+
+    /// Matches a batch, and any batches that waited for the rules.
+    fn run(&self, ready: &anyhow::Result<Ready>, batch: Vec<Event>) {
+        // Rules that failed to load: the hunt reports why once reading ends.
+        let Ok(ready) = ready else { return };
+        let mut matches = Vec::new();
+        let mut scratch = Scratch::default();
+        while let Some(waiting) = self.take_pending() {
+            for ev in waiting {
+                self.handle(ready, ev, &mut scratch, &mut matches);
+            }
+        }
+        for ev in batch {
+            self.handle(ready, ev, &mut scratch, &mut matches);
+        }
+    }
+
+    fn take_pending(&self) -> Option<Vec<Event>> {
+        self.pending.lock().ok()?.batches.pop()
+    }
+
+    /// Matches the batches still waiting once reading is over, on `threads`
+    /// threads.
+    pub fn finish_pending(&self, threads: usize) {
+        let ready = self.rules.wait();
+        let threads = match threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        std::thread::scope(|s| {
+            for _ in 1..threads {
+                s.spawn(|| self.run(ready, Vec::new()));
+            }
+            self.run(ready, Vec::new());
+        });
+    }
 }
 
 impl EventSink for HuntSink<'_> {
@@ -102,11 +161,21 @@ impl EventSink for HuntSink<'_> {
                 }
             }
         }
-        let mut matches = Vec::new();
-        let mut scratch = Scratch::default();
-        for ev in batch {
-            self.handle(ev, &mut scratch, &mut matches);
-        }
+        let ready = match self.rules.get() {
+            Some(r) => r,
+            None => {
+                // Keep reading while the rules load, up to a bound.
+                if let Ok(mut p) = self.pending.lock()
+                    && p.events + batch.len() <= self.read_ahead
+                {
+                    p.events += batch.len();
+                    p.batches.push(batch);
+                    return;
+                }
+                self.rules.wait()
+            }
+        };
+        self.run(ready, batch);
     }
 
     fn bad(&self, bad: BadRecord) {

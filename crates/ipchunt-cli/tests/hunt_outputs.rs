@@ -208,6 +208,57 @@ fn stdin_streams_detections() {
 }
 
 #[test]
+fn a_stream_detection_is_written_before_the_stream_ends() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let events =
+        std::fs::read_to_string(common::repo().join("examples/WS01/sysmon.jsonl")).unwrap();
+    // Many rules (when the corpora are here) so that the events arrive
+    // while the rules are still loading.
+    let mut args = vec![
+        "hunt".to_string(),
+        "-".into(),
+        "-f".into(),
+        "jsonl".into(),
+        "-q".into(),
+    ];
+    if let Some(c) = common::shared() {
+        args.push("--rules".into());
+        args.push(c.join("sigma/rules/windows").display().to_string());
+    }
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("ipchunt"))
+        .args(&args)
+        .current_dir(common::repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Written at once, possibly while the rules are still loading; stdin
+    // stays open.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(events.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx.recv_timeout(Duration::from_secs(60));
+    drop(stdin);
+    let _ = child.wait();
+    let first = first.expect("a detection while the stream is still open");
+    let d: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(d["provenance"]["file"], "<stdin>");
+}
+
+#[test]
 fn detections_past_the_memory_limit_wait_on_disk_and_come_back_the_same() {
     let run = |extra: &[&str]| {
         let mut args = vec!["hunt", "examples", "--format", "jsonl", "--threads", "2"];
