@@ -11,7 +11,7 @@ use ipchunt_core::{Event, RuleInfo, Taxonomy};
 use crate::compile::CRule;
 use crate::condition::Oracle;
 use crate::gate::{GateIndex, GateKey};
-use crate::pred::{Pred, PredId, Target};
+use crate::pred::{Pred, PredId};
 use crate::program::{EventOracle, Program, ScanSink, Scratch, Tables};
 use crate::{LoadedCorrelation, Match, Rejection};
 
@@ -25,6 +25,9 @@ pub struct Engine {
     /// Per predicate: the id of its target (field or keywords).
     pub(crate) pred_target: Vec<u32>,
     pub(crate) scanned: Vec<bool>,
+    /// Per predicate: its literal (see [`crate::plan::Plan`]).
+    pub(crate) lit: Vec<u32>,
+    pub(crate) n_lits: usize,
     pub(crate) rules: Vec<CRule>,
     pub(crate) infos: Vec<Arc<RuleInfo>>,
     /// Per rule: whether a literal hit is needed before it can match.
@@ -57,33 +60,16 @@ pub(crate) struct Parts {
 
 impl Engine {
     pub(crate) fn build(mut p: Parts) -> Engine {
-        let scanned: Vec<bool> = p.preds.iter().map(Pred::scanned).collect();
+        let plan = crate::plan::Plan::new(&p.preds, &p.rules);
         for r in &mut p.rules {
-            r.dets.iter_mut().for_each(|d| d.set_spans(&scanned));
+            r.dets.iter_mut().for_each(|d| d.set_spans(&plan.spannable));
         }
-        let mut target_ids: AHashMap<Target, u32> = AHashMap::new();
-        let pred_target: Vec<u32> = p
-            .preds
-            .iter()
-            .map(|x| {
-                let n = target_ids.len() as u32;
-                *target_ids.entry(x.target.clone()).or_insert(n)
-            })
-            .collect();
         let mut gate = GateIndex::default();
-        let mut needs_hit = Vec::with_capacity(p.rules.len());
-        let mut trigger = vec![false; p.preds.len()];
         let mut report = Vec::with_capacity(p.rules.len());
         for (i, r) in p.rules.iter().enumerate() {
             for s in &r.sources {
                 gate.add(i as u32, s);
             }
-            let cost = |x: PredId| scanned[x as usize].then(|| p.preds[x as usize].hit_cost());
-            let need = r.cond.need(&r.dets, &cost);
-            for x in need.iter().flatten() {
-                trigger[*x as usize] = true;
-            }
-            needs_hit.push(need.is_some());
             let mut pos = Vec::new();
             r.cond.positive(&mut pos);
             pos.sort_unstable();
@@ -101,11 +87,13 @@ impl Engine {
             tax: p.tax,
             preds: p.preds,
             pred_rule: p.pred_rule,
-            pred_target,
-            scanned,
+            pred_target: plan.pred_target,
+            scanned: plan.scanned,
+            lit: plan.lit,
+            n_lits: plan.n_lits,
             rules: p.rules,
-            needs_hit,
-            trigger,
+            needs_hit: plan.needs_hit,
+            trigger: plan.trigger,
             report,
             gate,
             rejections: p.rejections,
@@ -186,6 +174,8 @@ impl Engine {
             pred_target: &self.pred_target,
             scanned: &self.scanned,
             needs_hit: &self.needs_hit,
+            lit: &self.lit,
+            trigger: &self.trigger,
         }
     }
 
@@ -213,13 +203,9 @@ impl Engine {
         if prog.empty {
             return;
         }
-        s.fit(self.preds.len(), self.rules.len());
+        s.fit(self.n_lits, self.rules.len());
         {
-            let mut sink = ScanSink {
-                s,
-                pred_rule: &self.pred_rule,
-                trigger: &self.trigger,
-            };
+            let mut sink = ScanSink { s };
             for sc in &prog.scanners {
                 crate::program::scan(sc, ev, &self.preds, &mut sink);
             }

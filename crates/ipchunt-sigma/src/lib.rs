@@ -25,6 +25,7 @@ mod info;
 mod literal;
 mod load;
 mod modifiers;
+mod plan;
 mod pred;
 mod program;
 mod ruleset;

@@ -14,13 +14,28 @@ use crate::grams::GramSet;
 use crate::pred::{Pos, Pred, PredId, Target, Test, fold};
 use crate::trie::{Frozen, Trie};
 
-/// What a needle hit means for one predicate.
+/// What a needle hit means for one literal (the predicates of the
+/// program's rules that test the same thing on the field share it).
 #[derive(Debug, Clone, Copy)]
 struct Hit {
-    pred: PredId,
+    lit: u32,
     pos: Pos,
-    /// The hit is only a candidate: the predicate's regex decides.
-    verify: bool,
+    /// The hit is only a candidate: the literal's regex decides, when a
+    /// condition asks.
+    lazy: bool,
+    /// The rules whose condition needs this literal, in the scanner's
+    /// `rules`.
+    first: u32,
+    n_rules: u32,
+}
+
+/// A literal to scan for: its id, a predicate that tests it, and the
+/// rules whose evaluation its hit triggers.
+pub(crate) struct ScanLit<'a> {
+    pub lit: u32,
+    pub pred: PredId,
+    pub test: &'a Test,
+    pub rules: Vec<u32>,
 }
 
 #[derive(Debug)]
@@ -38,10 +53,14 @@ struct Needles {
     list: Vec<String>,
     index: AHashMap<String, usize>,
     hits: Vec<Vec<Hit>>,
+    /// A predicate per hit, for testing one by one when no automaton can
+    /// be built.
+    preds: Vec<(PredId, Hit)>,
 }
 
 impl Needles {
-    fn add(&mut self, needle: &str, hit: Hit) {
+    fn add(&mut self, needle: &str, pred: PredId, hit: Hit) {
+        self.preds.push((pred, hit));
         let i = match self.index.get(needle) {
             Some(i) => *i,
             None => {
@@ -57,7 +76,7 @@ impl Needles {
 
     /// Builds the automaton of `cased` needles (matched as written); on
     /// failure the predicates go to `fallback`.
-    fn build_cased(self, fallback: &mut Vec<PredId>) -> Option<Automaton> {
+    fn build_cased(self, fallback: &mut Vec<(PredId, Hit)>) -> Option<Automaton> {
         if self.list.is_empty() {
             return None;
         }
@@ -72,7 +91,7 @@ impl Needles {
                 hits: self.hits,
             }),
             Err(_) => {
-                fallback.extend(self.hits.iter().flatten().map(|h| h.pred));
+                fallback.extend(self.preds);
                 None
             }
         }
@@ -80,7 +99,7 @@ impl Needles {
 
     /// Indexes case-insensitive needles that may sit anywhere by their
     /// 4-grams; on failure the predicates go to `fallback`.
-    fn build_grams(self, fallback: &mut Vec<PredId>) -> Option<Grams> {
+    fn build_grams(self, fallback: &mut Vec<(PredId, Hit)>) -> Option<Grams> {
         if self.list.is_empty() {
             return None;
         }
@@ -90,7 +109,7 @@ impl Needles {
                 hits: self.hits,
             }),
             Err(_) => {
-                fallback.extend(self.hits.iter().flatten().map(|h| h.pred));
+                fallback.extend(self.preds);
                 None
             }
         }
@@ -115,52 +134,62 @@ pub(crate) struct FieldScanner {
     anchored: Vec<Hit>,
     contains: Option<Grams>,
     cased: Option<Automaton>,
-    /// Predicates whose automaton could not be built, tested one by one.
-    fallback: Vec<PredId>,
+    /// Literals whose automaton could not be built, tested one by one
+    /// through a predicate.
+    fallback: Vec<(PredId, Hit)>,
+    /// The triggered rules of all hits.
+    rules: Vec<u32>,
 }
 
-/// Receives the predicates a scan proves true.
+/// Receives the literals a scan finds.
 pub(crate) trait Sink {
-    fn is_set(&self, p: PredId) -> bool;
-    fn set(&mut self, p: PredId);
+    fn is_set(&self, lit: u32) -> bool;
+    /// The literal holds; `rules` are worth evaluating.
+    fn set(&mut self, lit: u32, rules: &[u32]);
+    /// The literal may hold (its regex decides later); `rules` are worth
+    /// evaluating.
+    fn maybe(&mut self, lit: u32, rules: &[u32]);
 }
 
 impl FieldScanner {
-    /// Builds the scanner of `field` over the given scanned predicates.
-    pub(crate) fn build(field: Target, preds: &[(PredId, &Pred)]) -> FieldScanner {
+    /// Builds the scanner of `field` over the given literals.
+    pub(crate) fn build(field: Target, lits: &[ScanLit<'_>]) -> FieldScanner {
         let mut starts = Trie::new(false);
         let mut ends = Trie::new(true);
         let mut anchored = Vec::new();
         let mut contains = Needles::default();
         let mut cased = Needles::default();
-        for (id, p) in preds {
-            if let Test::Regex { triggers, .. } = &p.test {
+        let mut rules = Vec::new();
+        for l in lits {
+            let mut hit = Hit {
+                lit: l.lit,
+                pos: Pos::Contains,
+                lazy: true,
+                first: rules.len() as u32,
+                n_rules: l.rules.len() as u32,
+            };
+            rules.extend(&l.rules);
+            if let Test::Regex { triggers, .. } = l.test {
                 for t in triggers {
-                    let hit = Hit {
-                        pred: *id,
-                        pos: Pos::Contains,
-                        verify: true,
-                    };
-                    contains.add(t, hit);
+                    contains.add(t, l.pred, hit);
                 }
                 continue;
             }
-            let (needle, pos, is_cased, verify) = match &p.test {
-                Test::Literal { needle, pos, cased } => (needle, *pos, *cased, false),
+            let (needle, is_cased) = match l.test {
+                Test::Literal { needle, pos, cased } => {
+                    hit.pos = *pos;
+                    hit.lazy = false;
+                    (needle, *cased)
+                }
                 Test::Glob {
                     trigger: Some((t, c)),
                     ..
-                } => (t, Pos::Contains, *c, true),
+                } => (t, *c),
                 _ => continue,
             };
-            let hit = Hit {
-                pred: *id,
-                pos,
-                verify,
-            };
-            match (is_cased, pos) {
-                (true, _) => cased.add(needle, hit),
-                (false, Pos::Contains) => contains.add(needle, hit),
+            match (is_cased, hit.pos) {
+                (true, _) => cased.add(needle, l.pred, hit),
+                (false, Pos::Contains) => contains.add(needle, l.pred, hit),
                 (false, Pos::Exact | Pos::Prefix) => {
                     starts.add(needle.as_bytes(), anchored.len() as u32);
                     anchored.push(hit);
@@ -182,6 +211,22 @@ impl FieldScanner {
             contains,
             cased,
             fallback,
+            rules,
+        }
+    }
+
+    /// Records a hit with the sink.
+    #[inline]
+    fn hit(&self, h: &Hit, sink: &mut impl Sink) {
+        if sink.is_set(h.lit) {
+            return;
+        }
+        let first = h.first as usize;
+        let rules = &self.rules[first..first + h.n_rules as usize];
+        if h.lazy {
+            sink.maybe(h.lit, rules);
+        } else {
+            sink.set(h.lit, rules);
         }
     }
 
@@ -193,16 +238,17 @@ impl FieldScanner {
             }
             return;
         }
-        for p in &self.fallback {
-            if !sink.is_set(*p) && preds[*p as usize].test.on_value_plain(v) {
-                sink.set(*p);
+        for (p, h) in &self.fallback {
+            if !sink.is_set(h.lit) && preds[*p as usize].test.on_value_plain(v) {
+                let first = h.first as usize;
+                sink.set(h.lit, &self.rules[first..first + h.n_rules as usize]);
             }
         }
         let Some(text) = v.text() else {
             return;
         };
         if let Some(a) = &self.cased {
-            run(a, &text, &text, preds, sink);
+            self.run(a, &text, sink);
         }
         // Case-insensitive needles are stored folded. ASCII text is
         // searched as it is, ASCII letters matching either case (no copy
@@ -217,9 +263,9 @@ impl FieldScanner {
         };
         let len = hay.len();
         let mut anchored = |payload: u32, depth: usize| {
-            let h = self.anchored[payload as usize];
-            if (h.pos != Pos::Exact || depth == len) && !sink.is_set(h.pred) {
-                sink.set(h.pred);
+            let h = &self.anchored[payload as usize];
+            if h.pos != Pos::Exact || depth == len {
+                self.hit(h, sink);
             }
         };
         if !self.starts.is_empty() {
@@ -229,8 +275,38 @@ impl FieldScanner {
             self.ends.walk(hay.as_bytes(), ascii, &mut anchored);
         }
         if let Some(g) = &self.contains {
-            run_grams(g, hay, &text, preds, sink);
+            self.run_grams(g, hay, sink);
         }
+    }
+
+    /// Runs one automaton over `hay`.
+    fn run(&self, a: &Automaton, hay: &str, sink: &mut impl Sink) {
+        let len = hay.len();
+        let mut seen = Seen::default();
+        for m in a.ac.find_overlapping_iter(hay) {
+            let pat = m.pattern().as_u32();
+            if a.anywhere && seen.again(pat) {
+                continue;
+            }
+            for h in &a.hits[pat as usize] {
+                if h.pos.accepts(m.start(), m.end(), len) {
+                    self.hit(h, sink);
+                }
+            }
+        }
+    }
+
+    /// Runs a gram set over `hay` (ASCII text as it is, other text folded).
+    fn run_grams(&self, g: &Grams, hay: &str, sink: &mut impl Sink) {
+        let mut seen = Seen::default();
+        g.set.find(hay.as_bytes(), |pat| {
+            if seen.again(pat) {
+                return;
+            }
+            for h in &g.hits[pat as usize] {
+                self.hit(h, sink);
+            }
+        });
     }
 }
 
@@ -240,40 +316,8 @@ impl FieldScanner {
 /// than stepping the automaton (measured on the engine bench).
 const PREFILTER_NEEDLES: usize = 100;
 
-/// How many needles [`run`] remembers per text.
+/// How many needles a run remembers per text.
 const SEEN: usize = 32;
-
-/// Runs one automaton over `hay` (the folded text for case-insensitive
-/// needles); regexes check the original text.
-fn run(a: &Automaton, hay: &str, original: &str, preds: &[Pred], sink: &mut impl Sink) {
-    let len = hay.len();
-    let mut seen = Seen::default();
-    for m in a.ac.find_overlapping_iter(hay) {
-        let pat = m.pattern().as_u32();
-        if a.anywhere && seen.again(pat) {
-            continue;
-        }
-        for h in &a.hits[pat as usize] {
-            if h.pos.accepts(m.start(), m.end(), len) {
-                decide(h, original, preds, sink);
-            }
-        }
-    }
-}
-
-/// Runs a gram set over `hay` (ASCII text as it is, other text folded);
-/// regexes check the original text.
-fn run_grams(g: &Grams, hay: &str, original: &str, preds: &[Pred], sink: &mut impl Sink) {
-    let mut seen = Seen::default();
-    g.set.find(hay.as_bytes(), |pat| {
-        if seen.again(pat) {
-            return;
-        }
-        for h in &g.hits[pat as usize] {
-            decide(h, original, preds, sink);
-        }
-    });
-}
 
 /// Needles already decided in a text (a short list: when it is full,
 /// repeats are decided again, with the same outcome).
@@ -304,22 +348,4 @@ impl Seen {
         }
         false
     }
-}
-
-/// Sets a hit's predicate, after its regex agrees when it has one.
-#[inline]
-fn decide(h: &Hit, original: &str, preds: &[Pred], sink: &mut impl Sink) {
-    if sink.is_set(h.pred) {
-        return;
-    }
-    if h.verify {
-        let ok = match preds.get(h.pred as usize).map(|p| &p.test) {
-            Some(Test::Glob { re, .. } | Test::Regex { re, .. }) => re.is_match(original),
-            _ => false,
-        };
-        if !ok {
-            return;
-        }
-    }
-    sink.set(h.pred);
 }

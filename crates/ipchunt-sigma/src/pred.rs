@@ -42,6 +42,42 @@ impl Pos {
             Pos::Contains => hay.contains(needle),
         }
     }
+
+    /// The test ignoring case, `needle` folded: ASCII text is compared in
+    /// place, other text folded first.
+    pub(crate) fn test_nocase(self, hay: &str, needle: &str) -> bool {
+        if !hay.is_ascii() {
+            return self.test(&fold(hay), needle);
+        }
+        let (h, n) = (hay.as_bytes(), needle.as_bytes());
+        if h.len() < n.len() {
+            return false;
+        }
+        let eq = |t: &[u8]| t.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b);
+        match self {
+            Pos::Exact => h.len() == n.len() && eq(h),
+            Pos::Prefix => eq(&h[..n.len()]),
+            Pos::Suffix => eq(&h[h.len() - n.len()..]),
+            Pos::Contains => find_nocase(h, n),
+        }
+    }
+}
+
+/// Whether ASCII `h` contains `n` (folded), ASCII letters of `h` in
+/// either case: candidates by the first byte, then compared.
+fn find_nocase(h: &[u8], n: &[u8]) -> bool {
+    let Some((&first, rest)) = n.split_first() else {
+        return true;
+    };
+    let other = first.to_ascii_uppercase();
+    let last = h.len() - n.len();
+    h[..=last].iter().enumerate().any(|(i, b)| {
+        (*b == first || *b == other)
+            && h[i + 1..i + n.len()]
+                .iter()
+                .zip(rest)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+    })
 }
 
 /// Lower-cases for case-insensitive comparison (ASCII fast path).
@@ -251,7 +287,7 @@ impl Test {
                 if *cased {
                     pos.test(&t, needle)
                 } else {
-                    pos.test(&fold(&t), needle)
+                    pos.test_nocase(&t, needle)
                 }
             }),
             Test::Glob { re, .. } | Test::Regex { re, .. } => {

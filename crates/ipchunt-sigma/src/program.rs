@@ -10,7 +10,7 @@ use ipchunt_core::{Event, SourceSpec};
 
 use crate::condition::Oracle;
 use crate::gate::Admitted;
-use crate::literal::{FieldScanner, Sink};
+use crate::literal::{FieldScanner, ScanLit, Sink};
 use crate::pred::{Pred, PredId, Target};
 
 #[derive(Debug, Default)]
@@ -30,20 +30,46 @@ pub(crate) struct Tables<'a> {
     pub pred_target: &'a [u32],
     pub scanned: &'a [bool],
     pub needs_hit: &'a [bool],
+    /// Per predicate: its literal (scanned predicates that test the same
+    /// thing on the same target share one).
+    pub lit: &'a [u32],
+    /// Per predicate: whether its hit makes its rule worth evaluating.
+    pub trigger: &'a [bool],
 }
 
-/// One scanner per target, in target id order.
-fn scanners(groups: AHashMap<u32, Vec<(PredId, &Pred)>>) -> Vec<FieldScanner> {
+/// One scanner per target, in target id order, over the literals of the
+/// given scanned predicates.
+fn scanners(preds: &[PredId], t: &Tables<'_>) -> Vec<FieldScanner> {
+    let mut groups: AHashMap<u32, Vec<ScanLit<'_>>> = AHashMap::new();
+    // Per literal: its place in its group.
+    let mut at: AHashMap<u32, usize> = AHashMap::new();
+    for p in preds {
+        let i = *p as usize;
+        let group = groups.entry(t.pred_target[i]).or_default();
+        let k = *at.entry(t.lit[i]).or_insert_with(|| {
+            group.push(ScanLit {
+                lit: t.lit[i],
+                pred: *p,
+                test: &t.preds[i].test,
+                rules: Vec::new(),
+            });
+            group.len() - 1
+        });
+        let rule = t.pred_rule[i];
+        if t.trigger[i] && !group[k].rules.contains(&rule) {
+            group[k].rules.push(rule);
+        }
+    }
     let mut groups: Vec<_> = groups.into_iter().collect();
     groups.sort_by_key(|g| g.0);
     groups
         .into_iter()
-        .map(|(_, ps)| {
-            let target = ps
+        .map(|(_, lits)| {
+            let target = lits
                 .first()
-                .map(|(_, p)| p.target.clone())
+                .map(|l| t.preds[l.pred as usize].target.clone())
                 .unwrap_or(Target::Keywords);
-            FieldScanner::build(target, &ps)
+            FieldScanner::build(target, &lits)
         })
         .collect()
 }
@@ -58,17 +84,12 @@ impl Program {
                 always.push(*r);
             }
         }
-        let mut groups: AHashMap<u32, Vec<(PredId, &Pred)>> = AHashMap::new();
-        for (i, p) in t.preds.iter().enumerate() {
-            if t.scanned[i] && in_set[t.pred_rule[i] as usize] {
-                groups
-                    .entry(t.pred_target[i])
-                    .or_default()
-                    .push((i as PredId, p));
-            }
-        }
+        let preds: Vec<PredId> = (0..t.preds.len())
+            .filter(|i| t.scanned[*i] && in_set[t.pred_rule[*i] as usize])
+            .map(|i| i as PredId)
+            .collect();
         Program {
-            scanners: scanners(groups),
+            scanners: scanners(&preds, t),
             always,
             checks: admitted.checks,
             empty: admitted.rules.is_empty(),
@@ -95,21 +116,27 @@ pub(crate) fn scan(sc: &FieldScanner, ev: &Event, preds: &[Pred], sink: &mut imp
 /// Per-event working memory; reused between events.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    /// Per literal: found.
     bits: Vec<u64>,
-    set: Vec<PredId>,
+    /// Per literal: its trigger found, its regex not yet run.
+    maybe: Vec<u64>,
+    /// Literals with a bit set in `bits` or `maybe`.
+    set: Vec<u32>,
     marked: Vec<u64>,
     pub(crate) candidates: Vec<u32>,
 }
 
 impl Scratch {
-    pub(crate) fn fit(&mut self, preds: usize, rules: usize) {
-        self.bits.resize(preds.div_ceil(64), 0);
+    pub(crate) fn fit(&mut self, lits: usize, rules: usize) {
+        self.bits.resize(lits.div_ceil(64), 0);
+        self.maybe.resize(lits.div_ceil(64), 0);
         self.marked.resize(rules.div_ceil(64), 0);
     }
 
     pub(crate) fn clear(&mut self) {
-        for p in self.set.drain(..) {
-            self.bits[(p / 64) as usize] = 0;
+        for l in self.set.drain(..) {
+            self.bits[(l / 64) as usize] = 0;
+            self.maybe[(l / 64) as usize] = 0;
         }
         for r in self.candidates.drain(..) {
             self.marked[(r / 64) as usize] = 0;
@@ -125,78 +152,90 @@ impl Scratch {
     }
 
     #[inline]
-    fn bit(&self, p: PredId) -> bool {
-        self.bits[(p / 64) as usize] & (1 << (p % 64)) != 0
+    fn bit(&self, l: u32) -> bool {
+        self.bits[(l / 64) as usize] & (1 << (l % 64)) != 0
     }
 
-    /// Whether any bit of `lo..hi` is set.
-    fn any_bit(&self, lo: PredId, hi: PredId) -> bool {
-        let (lo, hi) = (lo as usize, hi as usize);
-        if lo >= hi {
-            return false;
+    /// Whether the literal awaits its regex; it no longer does after.
+    #[inline]
+    fn take_maybe(&mut self, l: u32) -> bool {
+        let (w, m) = ((l / 64) as usize, 1u64 << (l % 64));
+        let was = self.maybe[w] & m != 0;
+        self.maybe[w] &= !m;
+        was
+    }
+
+    /// Marks the literal found (or pending) and the rules it triggers.
+    #[inline]
+    fn record(&mut self, l: u32, rules: &[u32], found: bool) {
+        let (w, m) = ((l / 64) as usize, 1u64 << (l % 64));
+        if (self.bits[w] | self.maybe[w]) & m != 0 {
+            return;
         }
-        let (first, last) = (lo / 64, (hi - 1) / 64);
-        let Some(words) = self.bits.get(first..=last) else {
-            return false;
-        };
-        let head = !0u64 << (lo % 64);
-        let tail = !0u64 >> (63 - (hi - 1) % 64);
-        let n = words.len();
-        words.iter().enumerate().any(|(i, w)| {
-            let mut m = !0u64;
-            if i == 0 {
-                m &= head;
-            }
-            if i == n - 1 {
-                m &= tail;
-            }
-            w & m != 0
-        })
+        if found {
+            self.bits[w] |= m;
+        } else {
+            self.maybe[w] |= m;
+        }
+        self.set.push(l);
+        for r in rules {
+            self.mark(*r);
+        }
     }
 }
 
-/// The scan's sink: sets predicate bits and marks the rules whose
+/// The scan's sink: sets literal bits and marks the rules whose
 /// condition needs one of them.
 pub(crate) struct ScanSink<'a> {
     pub s: &'a mut Scratch,
-    pub pred_rule: &'a [u32],
-    pub trigger: &'a [bool],
 }
 
 impl Sink for ScanSink<'_> {
     #[inline]
-    fn is_set(&self, p: PredId) -> bool {
-        self.s.bit(p)
+    fn is_set(&self, l: u32) -> bool {
+        self.s.bit(l)
     }
     #[inline]
-    fn set(&mut self, p: PredId) {
-        self.s.bits[(p / 64) as usize] |= 1 << (p % 64);
-        self.s.set.push(p);
-        if self.trigger[p as usize] {
-            self.s.mark(self.pred_rule[p as usize]);
-        }
+    fn set(&mut self, l: u32, rules: &[u32]) {
+        self.s.record(l, rules, true);
+    }
+    #[inline]
+    fn maybe(&mut self, l: u32, rules: &[u32]) {
+        self.s.record(l, rules, false);
     }
 }
 
 /// Answers predicates during condition evaluation: scanned ones from the
-/// bits of the event's scan, the others by testing the event.
+/// bits of the event's scan (running a pending regex once), the others by
+/// testing the event.
 pub(crate) struct EventOracle<'a> {
     pub ev: &'a Event,
     pub t: &'a Tables<'a>,
-    pub s: &'a Scratch,
+    pub s: &'a mut Scratch,
 }
 
 impl Oracle for EventOracle<'_> {
     fn any_in(&mut self, lo: PredId, hi: PredId) -> bool {
-        self.s.any_bit(lo, hi)
+        let s = &self.s;
+        self.t
+            .lit
+            .get(lo as usize..hi as usize)
+            .is_some_and(|lits| lits.iter().any(|l| s.bit(*l)))
     }
 
     fn pred(&mut self, p: PredId) -> bool {
         let i = p as usize;
-        if self.t.scanned[i] {
-            self.s.bit(p)
-        } else {
-            self.t.preds[i].eval(self.ev)
+        if !self.t.scanned[i] {
+            return self.t.preds[i].eval(self.ev);
         }
+        let l = self.t.lit[i];
+        if self.s.bit(l) {
+            return true;
+        }
+        if self.s.take_maybe(l) && self.t.preds[i].eval(self.ev) {
+            self.s.bits[(l / 64) as usize] |= 1 << (l % 64);
+            return true;
+        }
+        false
     }
 }
