@@ -152,25 +152,6 @@ impl Item {
             self.span = Some((lo, hi));
         }
     }
-
-    /// Scanned predicates one of which must hold for the item to hold.
-    fn need(&self, cost: Cost<'_>) -> Option<Vec<PredId>> {
-        if self.neq.is_some() || self.values.is_empty() {
-            return None;
-        }
-        let ok = |v: &&Vec<PredId>| !v.is_empty() && v.iter().all(|p| cost(*p).is_some());
-        if self.all {
-            self.values
-                .iter()
-                .filter(ok)
-                .min_by_key(|v| v.len())
-                .cloned()
-        } else if self.values.iter().all(|v| ok(&v)) {
-            Some(self.values.concat())
-        } else {
-            None
-        }
-    }
 }
 
 impl Det {
@@ -178,18 +159,6 @@ impl Det {
         match self {
             Det::All(items) => items.iter().all(|i| i.eval(o)),
             Det::Any(ds) => ds.iter().any(|d| d.eval(o)),
-        }
-    }
-
-    /// Predicates one of which must hold for the detection to hold, when
-    /// they are all scanned ones; `None` when no such set is known.
-    fn need(&self, cost: Cost<'_>) -> Option<Vec<PredId>> {
-        match self {
-            Det::All(items) => items
-                .iter()
-                .filter_map(|i| i.need(cost))
-                .min_by_key(|v| total(v, cost)),
-            Det::Any(ds) => union(ds.iter().map(|d| d.need(cost))),
         }
     }
 
@@ -214,23 +183,8 @@ impl Det {
     }
 }
 
-/// How often a scanned predicate is expected to hold (lower is rarer);
-/// `None` for predicates the scanners do not decide.
-pub(crate) type Cost<'a> = &'a dyn Fn(PredId) -> Option<u32>;
-
-/// The expected cost of a set: the sum of its members' costs.
-fn total(v: &[PredId], cost: Cost<'_>) -> u32 {
-    v.iter()
-        .map(|p| cost(*p).unwrap_or(u32::MAX / 4))
-        .fold(0u32, u32::saturating_add)
-}
-
-fn union(it: impl Iterator<Item = Option<Vec<PredId>>>) -> Option<Vec<PredId>> {
-    let mut out = Vec::new();
-    for x in it {
-        out.extend(x?);
-    }
-    Some(out)
+fn det(dets: &[Det], i: u32, o: &mut impl Oracle) -> bool {
+    dets.get(i as usize).is_some_and(|d| d.eval(o))
 }
 
 impl Cond {
@@ -239,12 +193,12 @@ impl Cond {
             Cond::And(xs) => xs.iter().all(|x| x.eval(dets, o)),
             Cond::Or(xs) => xs.iter().any(|x| x.eval(dets, o)),
             Cond::Not(x) => !x.eval(dets, o),
-            Cond::Det(i) => dets.get(*i as usize).is_some_and(|d| d.eval(o)),
-            Cond::Count(0, ds) => ds.iter().all(|i| Cond::Det(*i).eval(dets, o)),
+            Cond::Det(i) => det(dets, *i, o),
+            Cond::Count(0, ds) => ds.iter().all(|i| det(dets, *i, o)),
             Cond::Count(n, ds) => {
                 let mut hits = 0;
                 for i in ds {
-                    if Cond::Det(*i).eval(dets, o) {
+                    if det(dets, *i, o) {
                         hits += 1;
                         if hits >= *n {
                             return true;
@@ -253,23 +207,6 @@ impl Cond {
                 }
                 false
             }
-        }
-    }
-
-    /// Scanned predicates one of which must hold for the condition to hold
-    /// (`None`: the rule must be evaluated on every event its gate lets in).
-    pub(crate) fn need(&self, dets: &[Det], cost: Cost<'_>) -> Option<Vec<PredId>> {
-        let det = |i: &u32| dets.get(*i as usize).and_then(|d| d.need(cost));
-        match self {
-            Cond::And(xs) => xs
-                .iter()
-                .filter_map(|x| x.need(dets, cost))
-                .min_by_key(|v| total(v, cost)),
-            Cond::Or(xs) => union(xs.iter().map(|x| x.need(dets, cost))),
-            Cond::Not(_) => None,
-            Cond::Det(i) => det(i),
-            Cond::Count(0, ds) => ds.iter().filter_map(det).min_by_key(|v| total(v, cost)),
-            Cond::Count(_, ds) => union(ds.iter().map(det)),
         }
     }
 

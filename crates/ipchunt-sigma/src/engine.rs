@@ -30,11 +30,12 @@ pub struct Engine {
     pub(crate) n_lits: usize,
     pub(crate) rules: Vec<CRule>,
     pub(crate) infos: Vec<Arc<RuleInfo>>,
-    /// Per rule: whether a literal hit is needed before it can match.
-    pub(crate) needs_hit: Vec<bool>,
-    /// Per predicate: whether its hit makes its rule worth evaluating (it
-    /// is in the set one of which the rule's condition needs).
-    pub(crate) trigger: Vec<bool>,
+    /// Per predicate: the trigger groups of its rule it belongs to (see
+    /// [`crate::plan`]).
+    pub(crate) groups: Vec<u8>,
+    /// Per rule: all its trigger groups (0: evaluated on every event its
+    /// gate admits).
+    pub(crate) full: Vec<u8>,
     /// Per rule: predicates to report when it matches.
     pub(crate) report: Vec<Vec<PredId>>,
     pub(crate) gate: GateIndex,
@@ -92,8 +93,8 @@ impl Engine {
             lit: plan.lit,
             n_lits: plan.n_lits,
             rules: p.rules,
-            needs_hit: plan.needs_hit,
-            trigger: plan.trigger,
+            groups: plan.groups,
+            full: plan.full,
             report,
             gate,
             rejections: p.rejections,
@@ -173,9 +174,9 @@ impl Engine {
             pred_rule: &self.pred_rule,
             pred_target: &self.pred_target,
             scanned: &self.scanned,
-            needs_hit: &self.needs_hit,
             lit: &self.lit,
-            trigger: &self.trigger,
+            groups: &self.groups,
+            full: &self.full,
         }
     }
 
@@ -205,14 +206,15 @@ impl Engine {
         }
         s.fit(self.n_lits, self.rules.len());
         {
-            let mut sink = ScanSink { s };
+            let mut sink = ScanSink {
+                s,
+                full: &self.full,
+            };
             for sc in &prog.scanners {
                 crate::program::scan(sc, ev, &self.preds, &mut sink);
             }
         }
-        for r in &prog.always {
-            s.mark(*r);
-        }
+        s.candidates.extend(&prog.always);
         let mut cands = std::mem::take(&mut s.candidates);
         cands.sort_unstable();
         let t = self.tables();

@@ -11,7 +11,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use ipchunt_core::ValueRef;
 
 use crate::grams::GramSet;
-use crate::pred::{Pos, Pred, PredId, Target, Test, fold};
+use crate::pred::{Pos, Pred, PredId, Target, Test, ascii_folds, fold};
+use crate::program::Trig;
 use crate::trie::{Frozen, Trie};
 
 /// What a needle hit means for one literal (the predicates of the
@@ -35,7 +36,7 @@ pub(crate) struct ScanLit<'a> {
     pub lit: u32,
     pub pred: PredId,
     pub test: &'a Test,
-    pub rules: Vec<u32>,
+    pub rules: Vec<Trig>,
 }
 
 #[derive(Debug)]
@@ -138,17 +139,17 @@ pub(crate) struct FieldScanner {
     /// through a predicate.
     fallback: Vec<(PredId, Hit)>,
     /// The triggered rules of all hits.
-    rules: Vec<u32>,
+    rules: Vec<Trig>,
 }
 
 /// Receives the literals a scan finds.
 pub(crate) trait Sink {
     fn is_set(&self, lit: u32) -> bool;
-    /// The literal holds; `rules` are worth evaluating.
-    fn set(&mut self, lit: u32, rules: &[u32]);
-    /// The literal may hold (its regex decides later); `rules` are worth
-    /// evaluating.
-    fn maybe(&mut self, lit: u32, rules: &[u32]);
+    /// The literal holds; it counts for `rules`.
+    fn set(&mut self, lit: u32, rules: &[Trig]);
+    /// The literal may hold (its regex decides later); it counts for
+    /// `rules`.
+    fn maybe(&mut self, lit: u32, rules: &[Trig]);
 }
 
 impl FieldScanner {
@@ -250,10 +251,11 @@ impl FieldScanner {
         if let Some(a) = &self.cased {
             self.run(a, &text, sink);
         }
-        // Case-insensitive needles are stored folded. ASCII text is
-        // searched as it is, ASCII letters matching either case (no copy
-        // per event); other text is folded first.
-        let ascii = text.is_ascii();
+        // Case-insensitive needles are stored folded. Text whose folding
+        // changes ASCII letters only is searched as it is, ASCII letters
+        // matching either case (no copy per event); other text is folded
+        // first.
+        let ascii = ascii_folds(&text);
         let folded;
         let hay: &str = if ascii {
             &text

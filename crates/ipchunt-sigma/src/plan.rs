@@ -1,12 +1,23 @@
 //! How the engine runs each predicate, decided once when rules compile:
 //! which predicates the field scanners decide, which of their hits make a
-//! rule worth evaluating (its trigger set), and which predicates share one
-//! literal (one bit per event for all the rules that test the same thing).
+//! rule worth evaluating, and which predicates share one literal (one bit
+//! per event for all the rules that test the same thing).
+//!
+//! A rule's trigger groups are sets of scanned predicates of which its
+//! condition needs one each (its AND-ed parts that need a literal); a rule
+//! is evaluated only once every group has a hit.
 
 use ahash::AHashMap;
 
 use crate::compile::CRule;
+use crate::condition::{Cond, Det, Item};
 use crate::pred::{Pos, Pred, PredId, Target, Test};
+
+/// Most trigger groups per rule (one bit each in a byte).
+const MAX_GROUPS: usize = 8;
+/// A group this costly (event ids, channels) hits on nearly every event
+/// its gate admits: not worth counting beside rarer ones.
+const COMMON: u32 = 10_000;
 
 /// Needles shorter than this are scanned only when they trigger a rule:
 /// they hit most texts (`-e`, `/c`, `add`), and a condition that reads
@@ -21,10 +32,11 @@ pub(crate) struct Plan {
     /// Per predicate: whether an item's bit-range test may read it (a
     /// scanned literal: no regex pending).
     pub spannable: Vec<bool>,
-    /// Per predicate: whether its hit makes its rule worth evaluating.
-    pub trigger: Vec<bool>,
-    /// Per rule: whether a literal hit is needed before it can match.
-    pub needs_hit: Vec<bool>,
+    /// Per predicate: the trigger groups of its rule it belongs to (bits).
+    pub groups: Vec<u8>,
+    /// Per rule: the bits of all its trigger groups (0: evaluated on every
+    /// event its gate admits).
+    pub full: Vec<u8>,
     /// Per predicate: its literal, shared by the scanned predicates that
     /// test the same thing on the same target (`u32::MAX` for others).
     pub lit: Vec<u32>,
@@ -42,18 +54,23 @@ impl Plan {
             })
             .collect();
         let mut scanned: Vec<bool> = preds.iter().map(Pred::scanned).collect();
-        let mut trigger = vec![false; preds.len()];
-        let mut needs_hit = Vec::with_capacity(rules.len());
+        let mut groups = vec![0u8; preds.len()];
+        let mut full = Vec::with_capacity(rules.len());
         for r in rules {
-            let cost = |x: PredId| scanned[x as usize].then(|| preds[x as usize].hit_cost());
-            let need = r.cond.need(&r.dets, &cost);
-            for x in need.iter().flatten() {
-                trigger[*x as usize] = true;
+            let cost = |x: PredId| {
+                let p = &preds[x as usize];
+                scanned[x as usize].then(|| p.hit_cost())
+            };
+            let chosen = pick(cond_groups(&r.cond, &r.dets, &cost), &cost, preds);
+            for (g, members) in chosen.iter().enumerate() {
+                for x in members {
+                    groups[*x as usize] |= 1 << g;
+                }
             }
-            needs_hit.push(need.is_some());
+            full.push(((1u16 << chosen.len()) - 1) as u8);
         }
         for (i, p) in preds.iter().enumerate() {
-            if scanned[i] && !trigger[i] && short(&p.test) {
+            if scanned[i] && groups[i] == 0 && short(&p.test) {
                 scanned[i] = false;
             }
         }
@@ -67,12 +84,100 @@ impl Plan {
             pred_target,
             scanned,
             spannable,
-            trigger,
-            needs_hit,
+            groups,
+            full,
             lit,
             n_lits,
         }
     }
+}
+
+/// How often a scanned predicate is expected to hold (lower is rarer);
+/// `None` for predicates the scanners do not decide.
+type Cost<'a> = &'a dyn Fn(PredId) -> Option<u32>;
+
+/// Sets of scanned predicates, one of each of which must hold.
+type Groups = Vec<Vec<PredId>>;
+
+/// The expected cost of a group: the sum of its members' costs.
+fn total(v: &[PredId], cost: Cost<'_>) -> u32 {
+    v.iter()
+        .map(|p| cost(*p).unwrap_or(u32::MAX / 4))
+        .fold(0u32, u32::saturating_add)
+}
+
+/// One group for a disjunction: the cheapest group of every branch,
+/// joined (`None` when a branch has none).
+fn any_of(branches: impl Iterator<Item = Option<Groups>>, cost: Cost<'_>) -> Option<Groups> {
+    let mut out = Vec::new();
+    for b in branches {
+        let best = b?.into_iter().min_by_key(|g| total(g, cost))?;
+        out.extend(best);
+    }
+    Some(vec![out])
+}
+
+/// The groups of a conjunction: those of every part that has some.
+fn all_of(parts: impl Iterator<Item = Option<Groups>>) -> Option<Groups> {
+    let out: Groups = parts.flatten().flatten().collect();
+    (!out.is_empty()).then_some(out)
+}
+
+fn cond_groups(c: &Cond, dets: &[Det], cost: Cost<'_>) -> Option<Groups> {
+    let det = |i: &u32| dets.get(*i as usize).and_then(|d| det_groups(d, cost));
+    match c {
+        Cond::And(xs) => all_of(xs.iter().map(|x| cond_groups(x, dets, cost))),
+        Cond::Or(xs) => any_of(xs.iter().map(|x| cond_groups(x, dets, cost)), cost),
+        Cond::Not(_) => None,
+        Cond::Det(i) => det(i),
+        Cond::Count(0, ds) => all_of(ds.iter().map(det)),
+        Cond::Count(_, ds) => any_of(ds.iter().map(det), cost),
+    }
+}
+
+fn det_groups(d: &Det, cost: Cost<'_>) -> Option<Groups> {
+    match d {
+        Det::All(items) => all_of(items.iter().map(|i| item_groups(i, cost))),
+        Det::Any(ds) => any_of(ds.iter().map(|d| det_groups(d, cost)), cost),
+    }
+}
+
+/// An item's values are OR-ed (one group of all their predicates) unless
+/// `all` (a group per value); a value stands for its predicates, OR-ed.
+fn item_groups(item: &Item, cost: Cost<'_>) -> Option<Groups> {
+    if item.neq.is_some() || item.values.is_empty() {
+        return None;
+    }
+    let ok = |v: &Vec<PredId>| !v.is_empty() && v.iter().all(|p| cost(*p).is_some());
+    if item.all {
+        all_of(item.values.iter().map(|v| ok(v).then(|| vec![v.clone()])))
+    } else if item.values.iter().all(ok) {
+        Some(vec![item.values.concat()])
+    } else {
+        None
+    }
+}
+
+/// The groups counted for a rule: the cheapest always, then others that
+/// are neither common nor made of short needles, at most [`MAX_GROUPS`].
+fn pick(groups: Option<Groups>, cost: Cost<'_>, preds: &[Pred]) -> Groups {
+    let Some(mut groups) = groups else {
+        return Vec::new();
+    };
+    for g in &mut groups {
+        g.sort_unstable();
+        g.dedup();
+    }
+    groups.sort_by_key(|g| (total(g, cost), g.clone()));
+    groups.dedup();
+    let mut out: Groups = Vec::new();
+    for g in groups {
+        let usable = total(&g, cost) < COMMON && !g.iter().any(|p| short(&preds[*p as usize].test));
+        if out.is_empty() || (usable && out.len() < MAX_GROUPS) {
+            out.push(g);
+        }
+    }
+    out
 }
 
 /// Whether a scanned test would search the text for a short needle.

@@ -46,7 +46,7 @@ impl Pos {
     /// The test ignoring case, `needle` folded: ASCII text is compared in
     /// place, other text folded first.
     pub(crate) fn test_nocase(self, hay: &str, needle: &str) -> bool {
-        if !hay.is_ascii() {
+        if !ascii_folds(hay) {
             return self.test(&fold(hay), needle);
         }
         let (h, n) = (hay.as_bytes(), needle.as_bytes());
@@ -63,8 +63,8 @@ impl Pos {
     }
 }
 
-/// Whether ASCII `h` contains `n` (folded), ASCII letters of `h` in
-/// either case: candidates by the first byte, then compared.
+/// Whether `h` contains `n` (folded), ASCII letters of `h` in either
+/// case: candidates by the first byte, then compared.
 fn find_nocase(h: &[u8], n: &[u8]) -> bool {
     let Some((&first, rest)) = n.split_first() else {
         return true;
@@ -80,9 +80,21 @@ fn find_nocase(h: &[u8], n: &[u8]) -> bool {
     })
 }
 
+/// Whether lower-casing `s` changes ASCII letters only (true of ASCII
+/// text, and of text whose other characters have no case, such as `®`).
+pub(crate) fn ascii_folds(s: &str) -> bool {
+    s.is_ascii()
+        || s.chars().all(|c| {
+            c.is_ascii() || {
+                let mut l = c.to_lowercase();
+                l.next() == Some(c) && l.next().is_none()
+            }
+        })
+}
+
 /// Lower-cases for case-insensitive comparison (ASCII fast path).
 pub(crate) fn fold(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.is_ascii() {
+    if ascii_folds(s) {
         if s.bytes().any(|b| b.is_ascii_uppercase()) {
             std::borrow::Cow::Owned(s.to_ascii_lowercase())
         } else {

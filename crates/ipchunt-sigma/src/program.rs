@@ -29,12 +29,21 @@ pub(crate) struct Tables<'a> {
     pub pred_rule: &'a [u32],
     pub pred_target: &'a [u32],
     pub scanned: &'a [bool],
-    pub needs_hit: &'a [bool],
     /// Per predicate: its literal (scanned predicates that test the same
     /// thing on the same target share one).
     pub lit: &'a [u32],
-    /// Per predicate: whether its hit makes its rule worth evaluating.
-    pub trigger: &'a [bool],
+    /// Per predicate: the trigger groups of its rule it belongs to.
+    pub groups: &'a [u8],
+    /// Per rule: all its trigger groups (0: no literal needed).
+    pub full: &'a [u8],
+}
+
+/// A rule a literal's hit counts for, and the rule's trigger groups it
+/// fills.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Trig {
+    pub rule: u32,
+    pub mask: u8,
 }
 
 /// One scanner per target, in target id order, over the literals of the
@@ -55,9 +64,12 @@ fn scanners(preds: &[PredId], t: &Tables<'_>) -> Vec<FieldScanner> {
             });
             group.len() - 1
         });
-        let rule = t.pred_rule[i];
-        if t.trigger[i] && !group[k].rules.contains(&rule) {
-            group[k].rules.push(rule);
+        let (rule, mask) = (t.pred_rule[i], t.groups[i]);
+        if mask != 0 {
+            match group[k].rules.iter_mut().find(|x| x.rule == rule) {
+                Some(x) => x.mask |= mask,
+                None => group[k].rules.push(Trig { rule, mask }),
+            }
         }
     }
     let mut groups: Vec<_> = groups.into_iter().collect();
@@ -76,11 +88,11 @@ fn scanners(preds: &[PredId], t: &Tables<'_>) -> Vec<FieldScanner> {
 
 impl Program {
     pub(crate) fn build(admitted: Admitted, t: &Tables<'_>) -> Program {
-        let mut in_set = vec![false; t.needs_hit.len()];
+        let mut in_set = vec![false; t.full.len()];
         let mut always = Vec::new();
         for r in &admitted.rules {
             in_set[*r as usize] = true;
-            if !t.needs_hit[*r as usize] {
+            if t.full[*r as usize] == 0 {
                 always.push(*r);
             }
         }
@@ -122,7 +134,10 @@ pub struct Scratch {
     maybe: Vec<u64>,
     /// Literals with a bit set in `bits` or `maybe`.
     set: Vec<u32>,
-    marked: Vec<u64>,
+    /// Per rule: the trigger groups with a hit.
+    filled: Vec<u8>,
+    /// Rules with groups in `filled`.
+    touched: Vec<u32>,
     pub(crate) candidates: Vec<u32>,
 }
 
@@ -130,7 +145,7 @@ impl Scratch {
     pub(crate) fn fit(&mut self, lits: usize, rules: usize) {
         self.bits.resize(lits.div_ceil(64), 0);
         self.maybe.resize(lits.div_ceil(64), 0);
-        self.marked.resize(rules.div_ceil(64), 0);
+        self.filled.resize(rules, 0);
     }
 
     pub(crate) fn clear(&mut self) {
@@ -138,17 +153,10 @@ impl Scratch {
             self.bits[(l / 64) as usize] = 0;
             self.maybe[(l / 64) as usize] = 0;
         }
-        for r in self.candidates.drain(..) {
-            self.marked[(r / 64) as usize] = 0;
+        for r in self.touched.drain(..) {
+            self.filled[r as usize] = 0;
         }
-    }
-
-    pub(crate) fn mark(&mut self, rule: u32) {
-        let (w, b) = ((rule / 64) as usize, rule % 64);
-        if self.marked[w] & (1 << b) == 0 {
-            self.marked[w] |= 1 << b;
-            self.candidates.push(rule);
-        }
+        self.candidates.clear();
     }
 
     #[inline]
@@ -165,9 +173,10 @@ impl Scratch {
         was
     }
 
-    /// Marks the literal found (or pending) and the rules it triggers.
+    /// Marks the literal found (or pending) and fills the trigger groups
+    /// it belongs to; a rule whose groups are all filled is a candidate.
     #[inline]
-    fn record(&mut self, l: u32, rules: &[u32], found: bool) {
+    fn record(&mut self, l: u32, trigs: &[Trig], found: bool, full: &[u8]) {
         let (w, m) = ((l / 64) as usize, 1u64 << (l % 64));
         if (self.bits[w] | self.maybe[w]) & m != 0 {
             return;
@@ -178,16 +187,29 @@ impl Scratch {
             self.maybe[w] |= m;
         }
         self.set.push(l);
-        for r in rules {
-            self.mark(*r);
+        for t in trigs {
+            let r = t.rule as usize;
+            let before = self.filled[r];
+            let after = before | t.mask;
+            if after == before {
+                continue;
+            }
+            if before == 0 {
+                self.touched.push(t.rule);
+            }
+            self.filled[r] = after;
+            if after == full[r] {
+                self.candidates.push(t.rule);
+            }
         }
     }
 }
 
-/// The scan's sink: sets literal bits and marks the rules whose
-/// condition needs one of them.
+/// The scan's sink: sets literal bits and fills the trigger groups of the
+/// rules that need them.
 pub(crate) struct ScanSink<'a> {
     pub s: &'a mut Scratch,
+    pub full: &'a [u8],
 }
 
 impl Sink for ScanSink<'_> {
@@ -196,12 +218,12 @@ impl Sink for ScanSink<'_> {
         self.s.bit(l)
     }
     #[inline]
-    fn set(&mut self, l: u32, rules: &[u32]) {
-        self.s.record(l, rules, true);
+    fn set(&mut self, l: u32, trigs: &[Trig]) {
+        self.s.record(l, trigs, true, self.full);
     }
     #[inline]
-    fn maybe(&mut self, l: u32, rules: &[u32]) {
-        self.s.record(l, rules, false);
+    fn maybe(&mut self, l: u32, trigs: &[Trig]) {
+        self.s.record(l, trigs, false, self.full);
     }
 }
 
