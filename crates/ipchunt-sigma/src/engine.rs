@@ -210,9 +210,9 @@ impl Engine {
                 s,
                 full: &self.full,
             };
-            for sc in &prog.scanners {
-                crate::program::scan(sc, ev, &self.preds, &mut sink);
-            }
+            let mut done = std::mem::take(&mut sink.s.done);
+            prog.scan(ev, &self.preds, &mut sink, &mut done);
+            sink.s.done = done;
         }
         s.candidates.extend(&prog.always);
         let mut cands = std::mem::take(&mut s.candidates);

@@ -41,13 +41,15 @@ struct Slot {
 struct Entry {
     needle: u32,
     offset: u32,
+    /// The needle's bytes in `bytes` (kept here to save a lookup).
+    at: u32,
+    len: u32,
 }
 
 #[derive(Debug)]
 pub(crate) struct GramSet {
-    /// Needle bytes (folded), concatenated; `spans[i]` is needle `i`.
+    /// Needle bytes (folded), concatenated.
     bytes: Vec<u8>,
-    spans: Vec<(u32, u32)>,
     bits: Vec<u64>,
     shift: u32,
     table: Vec<Slot>,
@@ -126,6 +128,8 @@ impl GramSet {
                 let e = Entry {
                     needle: i as u32,
                     offset: off as u32,
+                    at: spans[i].0,
+                    len: spans[i].1,
                 };
                 chosen.push((*g, e));
             }
@@ -171,7 +175,6 @@ impl GramSet {
         };
         Ok(GramSet {
             bytes,
-            spans,
             bits,
             shift,
             table,
@@ -234,8 +237,7 @@ impl GramSet {
             let Some(start) = i.checked_sub(e.offset as usize) else {
                 continue;
             };
-            let (at, len) = self.spans[e.needle as usize];
-            let needle = &self.bytes[at as usize..(at + len) as usize];
+            let needle = &self.bytes[e.at as usize..(e.at + e.len) as usize];
             if hay
                 .get(start..start + needle.len())
                 .is_some_and(|t| eq_folded(t, needle))

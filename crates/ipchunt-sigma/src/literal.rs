@@ -8,6 +8,8 @@
 
 use ahash::AHashMap;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::borrow::Cow;
+
 use ipchunt_core::ValueRef;
 
 use crate::grams::GramSet;
@@ -142,6 +144,35 @@ pub(crate) struct FieldScanner {
     rules: Vec<Trig>,
 }
 
+/// An event value's text, ready for the scanners: case-insensitive
+/// needles are stored folded; text whose folding changes ASCII letters
+/// only is searched as it is (`ascii`: ASCII letters match either case,
+/// no copy per event), other text is folded first.
+pub(crate) struct Text<'a> {
+    pub text: Cow<'a, str>,
+    /// The folded copy, when one is needed.
+    folded: Option<String>,
+    pub ascii: bool,
+}
+
+impl<'a> Text<'a> {
+    pub(crate) fn of(v: ValueRef<'a>) -> Option<Text<'a>> {
+        let text = v.text()?;
+        let ascii = ascii_folds(&text);
+        let folded = (!ascii).then(|| fold(&text).into_owned());
+        Some(Text {
+            text,
+            folded,
+            ascii,
+        })
+    }
+
+    /// The text the case-insensitive needles are searched in.
+    pub(crate) fn hay(&self) -> &str {
+        self.folded.as_deref().unwrap_or(&self.text)
+    }
+}
+
 /// Receives the literals a scan finds.
 pub(crate) trait Sink {
     fn is_set(&self, lit: u32) -> bool;
@@ -239,30 +270,29 @@ impl FieldScanner {
             }
             return;
         }
+        if let Some(t) = Text::of(v) {
+            self.scan_text(v, &t, preds, sink);
+        }
+    }
+
+    /// Scans one event value (not a list) whose text is prepared.
+    pub(crate) fn scan_text(
+        &self,
+        v: ValueRef<'_>,
+        t: &Text<'_>,
+        preds: &[Pred],
+        sink: &mut impl Sink,
+    ) {
         for (p, h) in &self.fallback {
             if !sink.is_set(h.lit) && preds[*p as usize].test.on_value_plain(v) {
                 let first = h.first as usize;
                 sink.set(h.lit, &self.rules[first..first + h.n_rules as usize]);
             }
         }
-        let Some(text) = v.text() else {
-            return;
-        };
         if let Some(a) = &self.cased {
-            self.run(a, &text, sink);
+            self.run(a, &t.text, sink);
         }
-        // Case-insensitive needles are stored folded. Text whose folding
-        // changes ASCII letters only is searched as it is, ASCII letters
-        // matching either case (no copy per event); other text is folded
-        // first.
-        let ascii = ascii_folds(&text);
-        let folded;
-        let hay: &str = if ascii {
-            &text
-        } else {
-            folded = fold(&text);
-            &folded
-        };
+        let hay = t.hay();
         let len = hay.len();
         let mut anchored = |payload: u32, depth: usize| {
             let h = &self.anchored[payload as usize];
@@ -271,10 +301,10 @@ impl FieldScanner {
             }
         };
         if !self.starts.is_empty() {
-            self.starts.walk(hay.as_bytes(), ascii, &mut anchored);
+            self.starts.walk(hay.as_bytes(), t.ascii, &mut anchored);
         }
         if !self.ends.is_empty() {
-            self.ends.walk(hay.as_bytes(), ascii, &mut anchored);
+            self.ends.walk(hay.as_bytes(), t.ascii, &mut anchored);
         }
         if let Some(g) = &self.contains {
             self.run_grams(g, hay, sink);

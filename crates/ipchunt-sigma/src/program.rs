@@ -6,16 +6,17 @@
 //! than a trigger pass followed by a second pass when a filter asks).
 
 use ahash::AHashMap;
-use ipchunt_core::{Event, SourceSpec};
+use ipchunt_core::{Event, FieldKey, SourceSpec, ValueRef};
 
 use crate::condition::Oracle;
 use crate::gate::Admitted;
-use crate::literal::{FieldScanner, ScanLit, Sink};
-use crate::pred::{Pred, PredId, Target};
+use crate::literal::{FieldScanner, ScanLit, Sink, Text};
+use crate::pred::{Field, Pred, PredId, Target};
 
 #[derive(Debug, Default)]
 pub(crate) struct Program {
     pub scanners: Vec<FieldScanner>,
+    routes: Routes,
     /// Rules to evaluate on every event of the source.
     pub always: Vec<u32>,
     /// Rules admitted only when the event also meets a source's `where`.
@@ -100,8 +101,10 @@ impl Program {
             .filter(|i| t.scanned[*i] && in_set[t.pred_rule[*i] as usize])
             .map(|i| i as PredId)
             .collect();
+        let scanners = scanners(&preds, t);
         Program {
-            scanners: scanners(&preds, t),
+            routes: Routes::new(&scanners),
+            scanners,
             always,
             checks: admitted.checks,
             empty: admitted.rules.is_empty(),
@@ -109,19 +112,110 @@ impl Program {
     }
 }
 
-/// Runs a scanner over its field of the event.
-pub(crate) fn scan(sc: &FieldScanner, ev: &Event, preds: &[Pred], sink: &mut impl Sink) {
-    match &sc.field {
-        Target::Field(f) => {
-            if let Some(v) = f.get(ev) {
+/// Which scanners read which stored fields of an event, so that each
+/// field's text is prepared once for its scanner and the keyword scanner.
+#[derive(Debug, Default)]
+struct Routes {
+    /// Per known field id: its scanner (`u32::MAX`: none).
+    known: Vec<u32>,
+    other: AHashMap<Box<str>, u32>,
+    /// Scanners that look their field up: provenance fields (answered
+    /// from the event's source) and names that may stand for an alias.
+    looked_up: Vec<u32>,
+    keywords: Option<u32>,
+}
+
+impl Routes {
+    fn new(scanners: &[FieldScanner]) -> Routes {
+        let mut r = Routes::default();
+        for (i, sc) in scanners.iter().enumerate() {
+            let i = i as u32;
+            match &sc.field {
+                Target::Keywords => r.keywords = Some(i),
+                Target::Field(Field {
+                    primary: FieldKey::Known(id),
+                    alt: None,
+                }) if id.0 >= ipchunt_core::builtin_ids::FIRST_STORED => {
+                    let at = id.0 as usize;
+                    if r.known.len() <= at {
+                        r.known.resize(at + 1, u32::MAX);
+                    }
+                    r.known[at] = i;
+                }
+                Target::Field(Field {
+                    primary: FieldKey::Other(name),
+                    alt: None,
+                }) => {
+                    r.other.insert(name.clone(), i);
+                }
+                Target::Field(_) => r.looked_up.push(i),
+            }
+        }
+        r
+    }
+}
+
+impl Program {
+    /// Runs the scanners over the event: each stored field once, for its
+    /// own scanner and the keyword scanner; looked-up fields after.
+    /// `done` is working memory (scanners of repeated unknown names: the
+    /// first value counts, as a lookup finds it).
+    pub(crate) fn scan(
+        &self,
+        ev: &Event,
+        preds: &[Pred],
+        sink: &mut impl Sink,
+        done: &mut Vec<u32>,
+    ) {
+        let r = &self.routes;
+        let kw = r.keywords.map(|i| &self.scanners[i as usize]);
+        if kw.is_some() || !r.known.is_empty() || !r.other.is_empty() {
+            done.clear();
+            for (k, v) in ev.fields() {
+                let at = match k {
+                    FieldKey::Known(id) => r.known.get(id.0 as usize).copied(),
+                    FieldKey::Other(name) => r.other.get(name).copied().filter(|i| {
+                        let first = !done.contains(i);
+                        done.push(*i);
+                        first
+                    }),
+                };
+                let own = at.and_then(|i| self.scanners.get(i as usize));
+                if own.is_some() || kw.is_some() {
+                    scan_value([own, kw], v.as_ref(), preds, sink);
+                }
+            }
+        }
+        for i in &r.looked_up {
+            let sc = &self.scanners[*i as usize];
+            if let Target::Field(f) = &sc.field
+                && let Some(v) = f.get(ev)
+            {
                 sc.scan(v, preds, sink);
             }
         }
-        Target::Keywords => {
-            for (_, v) in ev.fields() {
-                sc.scan(v.as_ref(), preds, sink);
-            }
+    }
+}
+
+/// Scans one value (each element of a list) with up to two scanners,
+/// preparing its text once.
+fn scan_value(
+    scs: [Option<&FieldScanner>; 2],
+    v: ValueRef<'_>,
+    preds: &[Pred],
+    sink: &mut impl Sink,
+) {
+    if let ValueRef::List(items) = v {
+        for x in items {
+            scan_value(scs, x.as_ref(), preds, sink);
         }
+        return;
+    }
+    let Some(t) = Text::of(v) else {
+        return;
+    };
+    for sc in scs.into_iter().flatten() {
+        sc.scan_text(v, &t, preds, sink);
     }
 }
 
@@ -138,6 +232,8 @@ pub struct Scratch {
     filled: Vec<u8>,
     /// Rules with groups in `filled`.
     touched: Vec<u32>,
+    /// For [`Program::scan`].
+    pub(crate) done: Vec<u32>,
     pub(crate) candidates: Vec<u32>,
 }
 
