@@ -5,10 +5,10 @@
 //! field); the others are evaluated directly when a condition needs them.
 
 use ipchunt_core::{Event, FieldKey, Taxonomy, ValueRef};
-use regex::Regex;
 
 use crate::modifiers::network::Cidr;
 use crate::modifiers::numeric::{CmpOp, TimePart};
+use crate::modifiers::regex::LazyRegex;
 
 pub(crate) type PredId = u32;
 
@@ -117,13 +117,13 @@ pub(crate) enum Test {
     /// A value with inner wildcards: a regex decides; `trigger`, a literal
     /// every match contains, lets the automaton find candidates first.
     Glob {
-        re: Regex,
+        re: LazyRegex,
         trigger: Option<(Box<str>, bool)>,
     },
     /// `re`; `triggers`, when not empty, are literals one of which every
     /// match starts with (found case-insensitively by the automaton).
     Regex {
-        re: Regex,
+        re: LazyRegex,
         triggers: Vec<Box<str>>,
     },
     Cidr(Cidr),

@@ -1,4 +1,10 @@
 //! `re` with the `i`, `m` and `s` flags, built with size limits.
+//!
+//! A regex is checked when its rule loads and compiled when first used:
+//! most never run (their rule's literals never all hit), and a compiled
+//! regex holds kilobytes of automata.
+
+use std::sync::OnceLock;
 
 use regex::{Regex, RegexBuilder};
 use rsigma_parser::SigmaValue;
@@ -11,8 +17,49 @@ const SIZE_LIMIT: usize = 10 << 20;
 /// Lazy DFA cache limit per regex (bytes).
 const DFA_LIMIT: usize = 2 << 20;
 
+/// Longest pattern checked by its syntax alone: shorter ones without a
+/// counted repetition (`{n}`) stay far below [`SIZE_LIMIT`].
+const SYNTAX_ONLY: usize = 256;
+
+/// A regex within ipchunt's limits, compiled on first use.
+#[derive(Debug)]
+pub(crate) struct LazyRegex {
+    pattern: Box<str>,
+    re: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    pub(crate) fn as_str(&self) -> &str {
+        &self.pattern
+    }
+
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.re
+            .get_or_init(|| compile_now(&self.pattern).ok())
+            .as_ref()
+            .is_some_and(|re| re.is_match(text))
+    }
+}
+
+/// Checks a pattern (syntax, and size when it could exceed the limit)
+/// and keeps it for compiling on first use.
+pub(crate) fn build(pattern: &str) -> Result<LazyRegex, Refusal> {
+    let counted = pattern
+        .as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'{' && w[1].is_ascii_digit());
+    if counted || pattern.len() > SYNTAX_ONLY || regex_syntax::parse(pattern).is_err() {
+        // The full build, for its verdict and its error's wording.
+        compile_now(pattern)?;
+    }
+    Ok(LazyRegex {
+        pattern: pattern.into(),
+        re: OnceLock::new(),
+    })
+}
+
 /// Builds a regex within ipchunt's limits.
-pub(crate) fn build(pattern: &str) -> Result<Regex, Refusal> {
+fn compile_now(pattern: &str) -> Result<Regex, Refusal> {
     RegexBuilder::new(pattern)
         .size_limit(SIZE_LIMIT)
         .dfa_size_limit(DFA_LIMIT)
