@@ -16,6 +16,9 @@ use crate::load::{self, Compiled, Ctx, Outcome, Prepared};
 use crate::modifiers::Refusal;
 use crate::pred::{Pred, PredId};
 
+/// Files read, parsed and compiled together by [`RuleSet::add_path`].
+const LOAD_CHUNK: usize = 256;
+
 /// Rules being loaded. Add files, directories or text, then
 /// [`RuleSet::compile`].
 pub struct RuleSet {
@@ -62,13 +65,21 @@ impl RuleSet {
     }
 
     /// Loads a rule file, or every `.yml`/`.yaml` file under a directory
-    /// (sorted by name). Files are read and parsed in parallel, then added
-    /// in that order.
+    /// (sorted by name). Files are read and parsed in parallel, a chunk at
+    /// a time (so that only one chunk's parsed rules wait at once), then
+    /// added in that order.
     pub fn add_path(&mut self, path: &Path, builtin: bool) {
         let mut entries = Vec::new();
         load::walk(path, &mut entries);
-        for (origin, p) in load::prepare(entries, self.ctx(builtin)) {
-            self.add_prepared(p, &origin, builtin);
+        let mut entries = entries.into_iter();
+        loop {
+            let chunk: Vec<_> = entries.by_ref().take(LOAD_CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            for (origin, p) in load::prepare(chunk, self.ctx(builtin)) {
+                self.add_prepared(p, &origin, builtin);
+            }
         }
     }
 
