@@ -1,0 +1,165 @@
+//! The engine's fast paths decide as a plain reading of the rule would:
+//! trigger groups, literals shared between rules, regexes compiled on
+//! first use, short needles tested on demand, field routing.
+
+mod common;
+
+use common::*;
+use ipchunt_core::{FieldKey, Value};
+use ipchunt_sigma::{Engine, RuleSet};
+
+fn titles(e: &Engine, ev: &ipchunt_core::Event) -> Vec<String> {
+    let mut t: Vec<String> = matches(e, ev)
+        .iter()
+        .map(|m| e.rules()[m.rule].title.clone())
+        .collect();
+    t.sort();
+    t
+}
+
+fn proc_rule_titled(title: &str, id: u32, detection: &str) -> String {
+    format!(
+        "title: {title}\nid: 00000000-0000-0000-0000-{id:012}\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n{detection}\nlevel: high\n"
+    )
+}
+
+#[test]
+fn every_anded_part_must_hit_and_shared_literals_serve_every_rule() {
+    let a = proc_rule_titled(
+        "both",
+        1,
+        "    img:\n        Image|endswith: '\\rundll32.exe'\n    cli:\n        CommandLine|contains: 'javascript:'\n    condition: img and cli",
+    );
+    let b = proc_rule_titled(
+        "img only",
+        2,
+        "    img:\n        Image|endswith: '\\rundll32.exe'\n    condition: img",
+    );
+    let c = proc_rule_titled(
+        "cli or parent",
+        3,
+        "    cli:\n        CommandLine|contains: 'javascript:'\n    parent:\n        ParentImage|endswith: '\\winword.exe'\n    condition: 1 of them",
+    );
+    let e = engine(&format!("{a}---\n{b}---\n{c}"));
+    let img = ("Image", "C:\\Windows\\System32\\RUNDLL32.EXE");
+    let cli = ("CommandLine", "rundll32 JavaScript:alert(1)");
+    assert_eq!(titles(&e, &proc(&[img])), ["img only"]);
+    assert_eq!(titles(&e, &proc(&[cli])), ["cli or parent"]);
+    assert_eq!(
+        titles(&e, &proc(&[img, cli])),
+        ["both", "cli or parent", "img only"]
+    );
+    assert_eq!(
+        titles(&e, &proc(&[("ParentImage", "c:\\x\\WINWORD.exe")])),
+        ["cli or parent"]
+    );
+}
+
+#[test]
+fn wildcards_and_regexes_decide_when_read_and_filters_still_apply() {
+    let e = proc_rule(
+        "    sel:\n        CommandLine: '*invoke-*mimikatz*'\n    re:\n        CommandLine|re: '(?i)sekurlsa::\\w+'\n    filter:\n        CommandLine|contains: 'harmless'\n    condition: (sel or re) and not filter",
+    );
+    assert!(fires(
+        &e,
+        &proc(&[("CommandLine", "x INVOKE-x-Mimikatz y")])
+    ));
+    assert!(fires(
+        &e,
+        &proc(&[("CommandLine", "SEKURLSA::logonpasswords")])
+    ));
+    // The trigger literal is there, the pattern does not match.
+    assert!(!fires(
+        &e,
+        &proc(&[("CommandLine", "mimikatz then invoke-")])
+    ));
+    assert!(!fires(&e, &proc(&[("CommandLine", "sekurlsa:: alone")])));
+    assert!(!fires(
+        &e,
+        &proc(&[("CommandLine", "invoke-mimikatz harmless")])
+    ));
+}
+
+#[test]
+fn regexes_checked_at_load() {
+    let mut rs = RuleSet::new(ipchunt_core::Taxonomy::builtin());
+    for (i, re) in ["(unclosed", "a{1000}{1000}{1000}"].iter().enumerate() {
+        rs.add_str(
+            &proc_rule_titled(
+                "bad",
+                10 + i as u32,
+                &format!("    sel:\n        CommandLine|re: '{re}'\n    condition: sel"),
+            ),
+            "bad.yml",
+            false,
+        );
+    }
+    let reasons: Vec<&str> = rs.rejections().iter().map(|r| r.reason.as_str()).collect();
+    assert_eq!(reasons, ["invalid regex", "regex exceeds size limit"]);
+}
+
+#[test]
+fn short_needles_tested_in_place_ignore_case() {
+    // ' /c' triggers nothing (the image does); it is read by the condition.
+    let e = proc_rule(
+        "    img:\n        Image|endswith: '\\cmd.exe'\n    flag:\n        CommandLine|contains: ' /c'\n    condition: img and flag",
+    );
+    let img = ("Image", "C:\\Windows\\System32\\cmd.exe");
+    assert!(fires(&e, &proc(&[img, ("CommandLine", "cmd.exe /C dir")])));
+    assert!(!fires(&e, &proc(&[img, ("CommandLine", "cmd.exe /k dir")])));
+}
+
+#[test]
+fn text_with_caseless_non_ascii_characters_matches_in_any_case() {
+    let e = proc_rule(
+        "    sel:\n        Product|contains: 'windows® operating'\n        Description|contains: 'Ä'\n    condition: sel",
+    );
+    assert!(fires(
+        &e,
+        &proc(&[
+            ("Product", "Microsoft® WINDOWS® Operating System"),
+            ("Description", "ä b")
+        ])
+    ));
+    // Text with a cased non-ASCII character is folded first.
+    assert!(fires(
+        &e,
+        &proc(&[
+            ("Product", "MICROSOFT® WINDOWS® OPERATING"),
+            ("Description", "Ä B")
+        ])
+    ));
+    assert!(!fires(
+        &e,
+        &proc(&[("Product", "Microsoft® Windows®"), ("Description", "ä")])
+    ));
+}
+
+#[test]
+fn a_repeated_unknown_field_counts_by_its_first_value_and_keywords_see_all() {
+    let e = engine(&format!(
+        "{}---\n{}",
+        proc_rule_titled(
+            "field",
+            20,
+            "    sel:\n        CustomThing|contains: 'needle'\n    condition: sel"
+        ),
+        proc_rule_titled(
+            "keyword",
+            21,
+            "    kw:\n        - 'needle'\n    condition: kw"
+        ),
+    ));
+    let mut ev = proc(&[]);
+    ev.push(FieldKey::Other("CustomThing".into()), Value::str("first"));
+    ev.push(
+        FieldKey::Other("CustomThing".into()),
+        Value::str("the needle"),
+    );
+    assert_eq!(
+        ev.get_key(&FieldKey::Other("CustomThing".into()))
+            .and_then(|v| v.as_str()),
+        Some("first")
+    );
+    assert_eq!(titles(&e, &ev), ["keyword"]);
+}
