@@ -7,6 +7,7 @@
 use std::sync::OnceLock;
 
 use regex::{Regex, RegexBuilder};
+use regex_syntax::hir::{Class, Hir, HirKind};
 use rsigma_parser::SigmaValue;
 
 use super::Refusal;
@@ -91,9 +92,111 @@ pub(crate) fn compile(v: &SigmaValue, (i, m, s): (bool, bool, bool)) -> Result<T
     };
     let re = build(&pattern)?;
     Ok(Test::Regex {
-        triggers: required_prefixes(&pattern),
+        triggers: triggers(&pattern),
         re,
     })
+}
+
+/// Literals one of which every match contains, folded to lower case: its
+/// required prefixes, or literals inside it when those are longer; empty
+/// when neither exists.
+fn triggers(pattern: &str) -> Vec<Box<str>> {
+    let prefixes = required_prefixes(pattern);
+    let inner = regex_syntax::parse(pattern)
+        .ok()
+        .and_then(|h| inner(&h))
+        .map(|set| set.into_iter().map(Box::from).collect::<Vec<_>>())
+        .unwrap_or_default();
+    if shortest(&inner) > shortest(&prefixes) {
+        inner
+    } else {
+        prefixes
+    }
+}
+
+/// The shortest literal of a set (0 for none).
+fn shortest<T: AsRef<str>>(set: &[T]) -> usize {
+    set.iter().map(|s| s.as_ref().len()).min().unwrap_or(0)
+}
+
+/// The text a node matches when it matches exactly one (folded) string.
+fn exact(h: &Hir) -> Option<String> {
+    match h.kind() {
+        HirKind::Literal(l) => std::str::from_utf8(&l.0)
+            .ok()
+            .map(|s| crate::pred::fold(s).into_owned()),
+        HirKind::Class(Class::Unicode(c)) => {
+            // A few characters that all fold to the same one (`[kK]`).
+            let size: u32 = c
+                .iter()
+                .map(|r| r.end() as u32 - r.start() as u32 + 1)
+                .sum();
+            if size > 8 {
+                return None;
+            }
+            let mut folded = c.iter().flat_map(|r| r.start()..=r.end()).map(|x| {
+                let mut l = x.to_lowercase();
+                (l.next(), l.next())
+            });
+            let first = folded.next()?;
+            match first {
+                (Some(f), None) if folded.all(|x| x == first) => Some(f.to_string()),
+                _ => None,
+            }
+        }
+        HirKind::Capture(c) => exact(&c.sub),
+        HirKind::Concat(parts) => parts.iter().map(exact).collect(),
+        _ => None,
+    }
+}
+
+/// Literals one of which occurs in every match (folded), the longest such
+/// set found; `None` when there is none.
+fn inner(h: &Hir) -> Option<Vec<String>> {
+    if let Some(s) = exact(h) {
+        return (!s.is_empty()).then(|| vec![s]);
+    }
+    match h.kind() {
+        HirKind::Capture(c) => inner(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => inner(&r.sub),
+        HirKind::Concat(parts) => {
+            let mut best: Option<Vec<String>> = None;
+            let mut keep = |set: Vec<String>| {
+                if best.as_ref().is_none_or(|b| shortest(&set) > shortest(b)) {
+                    best = Some(set);
+                }
+            };
+            let mut run = String::new();
+            for p in parts {
+                if let Some(s) = exact(p) {
+                    run.push_str(&s);
+                    continue;
+                }
+                if !run.is_empty() {
+                    keep(vec![std::mem::take(&mut run)]);
+                }
+                if let Some(set) = inner(p) {
+                    keep(set);
+                }
+            }
+            if !run.is_empty() {
+                keep(vec![run]);
+            }
+            best
+        }
+        HirKind::Alternation(alts) => {
+            let mut out: Vec<String> = Vec::new();
+            for a in alts {
+                for s in inner(a)? {
+                    if !out.contains(&s) {
+                        out.push(s);
+                    }
+                }
+            }
+            (out.len() <= MAX_TRIGGERS).then_some(out)
+        }
+        _ => None,
+    }
 }
 
 /// Most alternatives a regex's prefix set may have to serve as triggers.
@@ -130,7 +233,18 @@ fn required_prefixes(pattern: &str) -> Vec<Box<str>> {
 
 #[cfg(test)]
 mod tests {
-    use super::required_prefixes;
+    use super::{required_prefixes, triggers};
+
+    #[test]
+    fn literals_inside_regexes() {
+        let t = triggers(r"(?i)\.exe[\x22']?\s+[^\x22]{0,64}werfaultsecure\.exe");
+        assert!(t.iter().all(|x| x.len() >= 5), "{t:?}");
+        let strs = |p: &str| -> Vec<String> { triggers(p).iter().map(|x| x.to_string()).collect() };
+        assert_eq!(strs(r"\w+`(?:\w+|-|.)`"), ["`"]);
+        assert_eq!(strs(r".(ab|cd)+y"), ["ab", "cd"]);
+        assert_eq!(strs(r"x(ab|cd)+y\d"), ["xab", "xcd"]);
+        assert!(triggers(r"\s[a-f]{64}").is_empty());
+    }
 
     #[test]
     fn prefixes_of_regexes() {
