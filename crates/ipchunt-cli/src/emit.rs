@@ -1,9 +1,13 @@
 //! The end of a hunt over files: detections, sorted by time, investigated
-//! and rendered on every worker thread a block at a time, then written in
-//! order. Nothing but the detections themselves is kept whole: the bytes of
-//! a block are written before the next block starts.
+//! and rendered on every worker thread a few at a time, and written in
+//! order by the calling thread as they come back. Nothing but the
+//! detections themselves is kept whole: at most a few chunks of rendered
+//! bytes wait to be written.
 
+use std::collections::BTreeMap;
 use std::io;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ipchunt_core::Detection;
 use ipchunt_investigate::{Decision, Enriched, Investigation};
@@ -11,10 +15,13 @@ use ipchunt_report::{DetectionWriter, Investigated, Render};
 
 use crate::investigate::Annotated;
 
-/// Detections per block: enough to keep the threads busy, small enough
-/// that a block's rendered bytes stay a few megabytes (a detection's JSON
-/// line with its investigation is about 6 KB).
-pub const BLOCK: usize = 512;
+/// Detections per chunk a worker takes at once: small enough to balance
+/// the threads, large enough that taking one costs nothing.
+pub const CHUNK: usize = 32;
+
+/// Chunks rendered ahead of the writer, at most (a detection's JSON line
+/// with its investigation is about 6 KB).
+const AHEAD: usize = 64;
 
 /// What the end of a hunt learned while writing.
 #[derive(Default)]
@@ -42,79 +49,125 @@ impl Emitted {
     }
 }
 
+/// A chunk done: its place in the sequence, bytes and investigations.
+type Done = (usize, Vec<u8>, Vec<Enriched>);
+
 /// Investigates (with `inv`) and writes (to `writer`) every detection of
-/// `blocks`, in order, on `threads` threads (0: all cores).
-pub fn emit(
-    blocks: impl Iterator<Item = io::Result<Vec<Detection>>>,
+/// `chunks`, in order, on `threads` threads (0: all cores).
+pub fn emit<I>(
+    chunks: I,
     inv: Option<&Investigation>,
-    mut writer: Option<&mut DetectionWriter>,
+    writer: Option<&mut DetectionWriter>,
     threads: usize,
     keep_enriched: bool,
-) -> io::Result<Emitted> {
+) -> io::Result<Emitted>
+where
+    I: Iterator<Item = io::Result<Vec<Detection>>> + Send,
+{
     // The HTML report shows each detection's IPC window; the other
     // outputs need only the assessment.
     let full = keep_enriched;
     let threads = match threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
+    }
+    .max(1);
+    let (render, mut out) = match writer.map(DetectionWriter::split) {
+        Some((r, o)) => (Some(r), Some(o)),
+        None => (None, None),
     };
+    // The chunks in order, numbered as they are taken.
+    let source = Mutex::new((chunks, 0usize));
+    let taken = AtomicUsize::new(0);
+    let failed: Mutex<Option<io::Error>> = Mutex::new(None);
+    let (tx, rx) = crossbeam_channel::bounded::<Done>(AHEAD);
     let mut done = Emitted::default();
-    // Each thread renders into its own buffer, reused from block to block.
-    let mut bufs: Vec<Vec<u8>> = (0..threads.max(1)).map(|_| Vec::new()).collect();
-    for block in blocks {
-        let block = block?;
-        let render = writer.as_deref().map(DetectionWriter::renderer);
-        let parts = if threads < 2 || block.len() < 64 {
-            1
-        } else {
-            threads
-        };
-        let size = block.len().div_ceil(parts).max(1);
-        let results: Vec<Option<Vec<Enriched>>> = std::thread::scope(|s| {
-            let handles: Vec<_> = block
-                .chunks(size)
-                .zip(bufs.iter_mut())
-                .map(|(part, buf)| s.spawn(move || work(part, inv, render, full, buf)))
-                .collect();
-            handles.into_iter().map(|h| h.join().ok()).collect()
-        });
-        for (enriched, bytes) in results.into_iter().zip(&bufs) {
-            let enriched = enriched
-                .ok_or_else(|| io::Error::other("a thread stopped while writing detections"))?;
-            if let Some(w) = writer.as_deref_mut() {
-                w.write_rendered(bytes)?;
-            }
-            for e in &enriched {
-                done.count(e);
-            }
-            if keep_enriched {
-                done.enriched.extend(enriched);
+    let mut waiting: BTreeMap<usize, (Vec<u8>, Vec<Enriched>)> = BTreeMap::new();
+    let mut next = 0usize;
+    let mut write_err: Option<io::Error> = None;
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (source, taken, failed) = (&source, &taken, &failed);
+            s.spawn(move || {
+                loop {
+                    let (seq, chunk) = {
+                        let Ok(mut src) = source.lock() else { return };
+                        let chunk = match src.0.next() {
+                            None => return,
+                            Some(Err(e)) => {
+                                if let Ok(mut f) = failed.lock() {
+                                    f.get_or_insert(e);
+                                }
+                                return;
+                            }
+                            Some(Ok(c)) => c,
+                        };
+                        let seq = src.1;
+                        src.1 += 1;
+                        taken.fetch_add(1, Ordering::Relaxed);
+                        (seq, chunk)
+                    };
+                    let (bytes, enriched) = work(&chunk, inv, render, full);
+                    if tx.send((seq, bytes, enriched)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // Written in order as chunks come back.
+        for (seq, bytes, enriched) in rx.iter() {
+            waiting.insert(seq, (bytes, enriched));
+            while let Some((bytes, enriched)) = waiting.remove(&next) {
+                next += 1;
+                if let Some(w) = out.as_mut()
+                    && write_err.is_none()
+                    && let Err(e) = w.write(&bytes)
+                {
+                    write_err = Some(e);
+                }
+                for e in &enriched {
+                    done.count(e);
+                }
+                if keep_enriched {
+                    done.enriched.extend(enriched);
+                }
             }
         }
+    });
+    if let Some(e) = write_err {
+        return Err(e);
+    }
+    if let Some(e) = failed.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    if next != taken.load(Ordering::Relaxed) {
+        return Err(io::Error::other(
+            "a thread stopped while writing detections",
+        ));
     }
     Ok(done)
 }
 
-/// One thread's share of a block: its investigations, and its rendered
-/// bytes in `bytes`.
+/// One chunk: its investigations and rendered bytes.
 fn work(
     part: &[Detection],
     inv: Option<&Investigation>,
     render: Option<&dyn Render>,
     full: bool,
-    bytes: &mut Vec<u8>,
-) -> Vec<Enriched> {
+) -> (Vec<u8>, Vec<Enriched>) {
     let enriched = match inv {
         Some(i) if full => i.enrich(part),
         Some(i) => i.assess(part),
         None => Vec::new(),
     };
-    bytes.clear();
+    let mut bytes = Vec::new();
     if let Some(r) = render {
         for (i, d) in part.iter().enumerate() {
             let a = enriched.get(i).map(Annotated);
-            r.render(d, a.as_ref().map(|a| a as &dyn Investigated), bytes);
+            r.render(d, a.as_ref().map(|a| a as &dyn Investigated), &mut bytes);
         }
     }
-    enriched
+    (bytes, enriched)
 }

@@ -171,7 +171,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
     // In a total order, so that the output does not depend on which thread
     // read which file first.
     let emitted = emit(
-        found.into_blocks(crate::emit::BLOCK),
+        found.into_blocks(crate::emit::CHUNK),
         investigation.as_ref(),
         writer.as_mut(),
         args.threads,

@@ -18,7 +18,7 @@ pub use jsonl::{JsonlRender, detection_json, write_line};
 pub use keyfields::{KeyField, key_fields};
 pub use summary::{RunSummary, Totals};
 pub use table::{TableRender, basename, clean, fit};
-pub use writer::{DetectionWriter, Investigated, Render};
+pub use writer::{DetectionWriter, Investigated, Render, RenderedOut};
 
 /// The output formats of `ipchunt hunt`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

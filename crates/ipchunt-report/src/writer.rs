@@ -62,20 +62,48 @@ impl DetectionWriter {
     /// header goes first when nothing was written yet. Empty input writes
     /// nothing, not even the header.
     pub fn write_rendered(&mut self, bytes: &[u8]) -> io::Result<()> {
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        if !self.started {
-            let mut head = Vec::new();
-            self.render.header(&mut head);
-            self.out.write_all(&head)?;
-            self.started = true;
-        }
-        self.out.write_all(bytes)
+        self.split().1.write(bytes)
+    }
+
+    /// The format and the output apart, so that other threads can render
+    /// with the one while this thread writes to the other.
+    pub fn split(&mut self) -> (&dyn Render, RenderedOut<'_>) {
+        let render: &dyn Render = &*self.render;
+        (
+            render,
+            RenderedOut {
+                render,
+                out: &mut self.out,
+                started: &mut self.started,
+            },
+        )
     }
 
     /// Flushes whatever is buffered.
     pub fn finish(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+/// Where rendered detections go, from [`DetectionWriter::split`].
+pub struct RenderedOut<'a> {
+    render: &'a dyn Render,
+    out: &'a mut Box<dyn Write>,
+    started: &'a mut bool,
+}
+
+impl RenderedOut<'_> {
+    /// As [`DetectionWriter::write_rendered`].
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        if !*self.started {
+            let mut head = Vec::new();
+            self.render.header(&mut head);
+            self.out.write_all(&head)?;
+            *self.started = true;
+        }
+        self.out.write_all(bytes)
     }
 }
