@@ -49,13 +49,16 @@ pub(crate) fn build(pattern: &str) -> Result<LazyRegex, Refusal> {
         .as_bytes()
         .windows(2)
         .any(|w| w[0] == b'{' && w[1].is_ascii_digit());
+    let re = OnceLock::new();
     if counted || pattern.len() > SYNTAX_ONLY || regex_syntax::parse(pattern).is_err() {
-        // The full build, for its verdict and its error's wording.
-        compile_now(pattern)?;
+        // The full build, for its verdict and its error's wording; kept,
+        // as it may be slow to build again (`\w{1,64}` takes tens of
+        // milliseconds).
+        let _ = re.set(Some(compile_now(pattern)?));
     }
     Ok(LazyRegex {
         pattern: pattern.into(),
-        re: OnceLock::new(),
+        re,
     })
 }
 
