@@ -159,13 +159,14 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
     }
     let investigation = investigation.map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()));
     let (kept, spilled) = (found.len(), found.spilled());
-    if let Some(e) = found.spill_error.take() {
-        summary
-            .notes
-            .push(format!("all {kept} detections were kept in memory: {e}"));
-    } else if spilled > 0 {
+    if spilled > 0 {
         summary.notes.push(format!(
             "{spilled} of {kept} detections waited in a temporary file (more than --keep-in-memory)"
+        ));
+    }
+    if let Some(e) = found.spill_error.take() {
+        summary.notes.push(format!(
+            "detections past --keep-in-memory that could not wait on disk stayed in memory: {e}"
         ));
     }
     // In a total order, so that the output does not depend on which thread

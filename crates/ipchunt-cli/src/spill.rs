@@ -62,6 +62,8 @@ impl Spill {
             put_str(&mut b, v);
         }
         self.put_event(&mut b, ev);
+        let len = u32::try_from(b.len())
+            .map_err(|_| io::Error::other("a detection too large to set aside"))?;
         let out = self
             .out
             .as_mut()
@@ -69,7 +71,7 @@ impl Spill {
         out.write_all(&b)?;
         let slot = Slot {
             offset: self.written,
-            len: b.len() as u32,
+            len,
         };
         self.written += b.len() as u64;
         self.buf = b;
