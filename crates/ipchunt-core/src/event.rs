@@ -195,43 +195,6 @@ impl Event {
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
     }
-
-    /// The event as JSON: provenance, then fields under canonical names.
-    /// For output, not for the hot path.
-    pub fn to_json(&self, tax: &Taxonomy) -> serde_json::Value {
-        let mut fields = serde_json::Map::new();
-        for id in [
-            builtin_ids::EVENT_ID,
-            builtin_ids::CHANNEL,
-            builtin_ids::PROVIDER,
-            builtin_ids::COMPUTER,
-        ] {
-            if let Some(v) = self.get(id) {
-                fields.insert(tax.name(id).to_owned(), v.to_json());
-            }
-        }
-        for (k, v) in &self.fields {
-            let name = match k {
-                FieldKey::Known(id) => tax.name(*id),
-                FieldKey::Other(n) => n,
-            };
-            fields.entry(name.to_owned()).or_insert_with(|| v.to_json());
-        }
-        let p = &self.prov;
-        serde_json::json!({
-            "provenance": {
-                "file": &*p.file,
-                "locator": p.locator.to_string(),
-                "format": p.format,
-                "channel": p.channel.as_deref(),
-                "provider": p.provider.as_deref(),
-                "event_id": p.event_id,
-                "computer": p.computer.as_deref(),
-                "timestamp": p.timestamp.map(|t| t.to_string()),
-            },
-            "fields": fields,
-        })
-    }
 }
 
 #[cfg(test)]

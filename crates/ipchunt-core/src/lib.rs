@@ -4,6 +4,7 @@
 
 pub mod detection;
 pub mod event;
+pub mod json;
 pub mod taxonomy;
 pub mod value;
 

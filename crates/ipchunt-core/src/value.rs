@@ -127,19 +127,6 @@ impl<'a> ValueRef<'a> {
             ValueRef::List(l) => Value::List(l.to_vec()),
         }
     }
-
-    pub fn to_json(&self) -> serde_json::Value {
-        match *self {
-            ValueRef::Null => serde_json::Value::Null,
-            ValueRef::Bool(b) => serde_json::Value::Bool(b),
-            ValueRef::Int(i) => serde_json::Value::from(i),
-            ValueRef::Float(f) => serde_json::Number::from_f64(f)
-                .map(serde_json::Value::Number)
-                .unwrap_or(serde_json::Value::Null),
-            ValueRef::Str(s) => serde_json::Value::String(s.to_owned()),
-            ValueRef::List(l) => serde_json::Value::Array(l.iter().map(Value::to_json).collect()),
-        }
-    }
 }
 
 /// Parses a decimal or `0x`-prefixed hexadecimal integer, ignoring

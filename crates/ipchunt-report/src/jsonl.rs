@@ -6,10 +6,9 @@
 
 use std::sync::Arc;
 
-use ipchunt_core::{CorrelationInfo, Detection, Event, FieldKey, Taxonomy, ValueRef, builtin_ids};
-use jiff::Timestamp;
+use ipchunt_core::json::TimeJson;
+use ipchunt_core::{CorrelationInfo, Detection, Event, Taxonomy};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-use serde_json::Value;
 
 use crate::{Investigated, Render};
 
@@ -32,12 +31,7 @@ impl Render for JsonlRender {
 }
 
 /// Appends the JSON object of a detection (without a line end) to `out`.
-pub fn write_line(
-    d: &Detection,
-    tax: &Taxonomy,
-    extra: Option<&dyn Investigated>,
-    out: &mut Vec<u8>,
-) {
+fn write_line(d: &Detection, tax: &Taxonomy, extra: Option<&dyn Investigated>, out: &mut Vec<u8>) {
     let line = Line { d, tax };
     // Writing to a Vec cannot fail, and every value here serializes.
     if serde_json::to_writer(&mut *out, &line).is_err() {
@@ -52,13 +46,6 @@ pub fn write_line(
     }
 }
 
-/// The JSON form of a detection as a value (for callers that edit it).
-pub fn detection_json(d: &Detection, tax: &Taxonomy, extra: Option<&dyn Investigated>) -> Value {
-    let mut buf = Vec::new();
-    write_line(d, tax, extra, &mut buf);
-    serde_json::from_slice(&buf).unwrap_or(Value::Null)
-}
-
 struct Line<'a> {
     d: &'a Detection,
     tax: &'a Taxonomy,
@@ -68,28 +55,16 @@ impl Serialize for Line<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (d, r) = (self.d, &*self.d.rule);
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("timestamp", &Ts(d.timestamp()))?;
+        m.serialize_entry("timestamp", &TimeJson(d.timestamp()))?;
         m.serialize_entry("host", &d.event.prov.computer.as_deref())?;
         m.serialize_entry("rule", &RuleJson(r))?;
         m.serialize_entry("matched", &Pairs(&d.matched))?;
-        m.serialize_entry("provenance", &Prov(&d.event))?;
-        m.serialize_entry("event", &Fields(&d.event, self.tax))?;
+        m.serialize_entry("provenance", &d.event.prov.json())?;
+        m.serialize_entry("event", &d.event.json_fields(self.tax))?;
         if let Some(c) = &d.correlation {
             m.serialize_entry("correlation", &Corr(c, self.tax))?;
         }
         m.end()
-    }
-}
-
-/// A timestamp in its RFC 3339 form, or null.
-struct Ts(Option<Timestamp>);
-
-impl Serialize for Ts {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match &self.0 {
-            Some(t) => s.collect_str(t),
-            None => s.serialize_none(),
-        }
     }
 }
 
@@ -137,84 +112,6 @@ impl Serialize for Pairs<'_> {
     }
 }
 
-struct Prov<'a>(&'a Event);
-
-impl Serialize for Prov<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let p = &self.0.prov;
-        let mut m = s.serialize_map(Some(8))?;
-        m.serialize_entry("file", &*p.file)?;
-        m.serialize_entry("locator", &format_args!("{}", p.locator))?;
-        m.serialize_entry("format", p.format)?;
-        m.serialize_entry("channel", &p.channel.as_deref())?;
-        m.serialize_entry("provider", &p.provider.as_deref())?;
-        m.serialize_entry("event_id", &p.event_id)?;
-        m.serialize_entry("computer", &p.computer.as_deref())?;
-        m.serialize_entry("timestamp", &Ts(p.timestamp))?;
-        m.end()
-    }
-}
-
-/// The event's fields by canonical name: the four answered from provenance
-/// first, then the rest in the event's order; a name seen twice keeps its
-/// first value.
-struct Fields<'a>(&'a Event, &'a Taxonomy);
-
-impl Serialize for Fields<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (ev, tax) = (self.0, self.1);
-        let mut seen: Vec<&str> = Vec::with_capacity(ev.len() + 4);
-        let mut m = s.serialize_map(None)?;
-        for id in [
-            builtin_ids::EVENT_ID,
-            builtin_ids::CHANNEL,
-            builtin_ids::PROVIDER,
-            builtin_ids::COMPUTER,
-        ] {
-            if let Some(v) = ev.get(id) {
-                let name = tax.name(id);
-                seen.push(name);
-                m.serialize_entry(name, &J(v))?;
-            }
-        }
-        for (k, v) in ev.fields() {
-            let name: &str = match k {
-                FieldKey::Known(id) => tax.name(*id),
-                FieldKey::Other(n) => n,
-            };
-            if seen.contains(&name) {
-                continue;
-            }
-            seen.push(name);
-            m.serialize_entry(name, &J(v.as_ref()))?;
-        }
-        m.end()
-    }
-}
-
-/// An event value as JSON (a float that is not finite becomes null).
-struct J<'a>(ValueRef<'a>);
-
-impl Serialize for J<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            ValueRef::Null => s.serialize_none(),
-            ValueRef::Bool(b) => s.serialize_bool(b),
-            ValueRef::Int(i) => s.serialize_i64(i),
-            ValueRef::Float(f) if f.is_finite() => s.serialize_f64(f),
-            ValueRef::Float(_) => s.serialize_none(),
-            ValueRef::Str(t) => s.serialize_str(t),
-            ValueRef::List(l) => {
-                let mut q = s.serialize_seq(Some(l.len()))?;
-                for v in l {
-                    q.serialize_element(&J(v.as_ref()))?;
-                }
-                q.end()
-            }
-        }
-    }
-}
-
 struct Corr<'a>(&'a CorrelationInfo, &'a Taxonomy);
 
 impl Serialize for Corr<'_> {
@@ -223,8 +120,8 @@ impl Serialize for Corr<'_> {
         let mut m = s.serialize_map(Some(5))?;
         m.serialize_entry("group", &Pairs(&c.group))?;
         m.serialize_entry("value", &c.value)?;
-        m.serialize_entry("first", &Ts(c.first))?;
-        m.serialize_entry("last", &Ts(c.last))?;
+        m.serialize_entry("first", &TimeJson(c.first))?;
+        m.serialize_entry("last", &TimeJson(c.last))?;
         m.serialize_entry("events", &CorrEvents(&c.events, tax))?;
         m.end()
     }
@@ -247,8 +144,8 @@ struct CorrEvent<'a>(&'a Event, &'a Taxonomy);
 impl Serialize for CorrEvent<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry("provenance", &Prov(self.0))?;
-        m.serialize_entry("event", &Fields(self.0, self.1))?;
+        m.serialize_entry("provenance", &self.0.prov.json())?;
+        m.serialize_entry("event", &self.0.json_fields(self.1))?;
         m.end()
     }
 }

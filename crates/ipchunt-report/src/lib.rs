@@ -14,7 +14,7 @@ mod table;
 mod writer;
 
 pub use csv_out::CsvRender;
-pub use jsonl::{JsonlRender, detection_json, write_line};
+pub use jsonl::JsonlRender;
 pub use keyfields::{KeyField, key_fields};
 pub use summary::{RunSummary, Totals};
 pub use table::{TableRender, basename, clean, fit};

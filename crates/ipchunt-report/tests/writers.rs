@@ -9,9 +9,7 @@ use ipchunt_core::{
     CorrelationInfo, Detection, Event, FieldKey, Level, Locator, Provenance, RuleInfo, Taxonomy,
     Value,
 };
-use ipchunt_report::{
-    CsvRender, DetectionWriter, Investigated, JsonlRender, Render, TableRender, detection_json,
-};
+use ipchunt_report::{CsvRender, DetectionWriter, Investigated, JsonlRender, Render, TableRender};
 use serde_json::json;
 
 /// An output that the test can read back after the writer is done.
@@ -100,7 +98,10 @@ fn detection(tax: &Taxonomy) -> Detection {
 fn jsonl_line_carries_rule_provenance_and_fields_in_order() {
     let tax = Taxonomy::builtin();
     let d = detection(&tax);
-    let v = detection_json(&d, &tax, None);
+    let mut raw = Vec::new();
+    JsonlRender::new(tax.clone()).render(&d, None, &mut raw);
+    let raw = String::from_utf8(raw).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&raw).unwrap();
     assert_eq!(v["timestamp"], "2024-05-01T10:00:00Z");
     assert_eq!(v["host"], "ws01");
     assert_eq!(v["rule"]["id"], "r-1");
@@ -114,9 +115,6 @@ fn jsonl_line_carries_rule_provenance_and_fields_in_order() {
     let ev = v["event"].as_object().unwrap();
     assert_eq!(ev.len(), 8);
     // Key order as written: provenance-backed fields, then the event's own.
-    let mut raw = Vec::new();
-    JsonlRender::new(tax.clone()).render(&d, None, &mut raw);
-    let raw = String::from_utf8(raw).unwrap();
     let event_part = &raw[raw.find("\"event\":").unwrap()..];
     let at = |k: &str| event_part.find(&format!("\"{k}\":")).unwrap();
     let order = [
