@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ipchunt_core::Detection;
 use ipchunt_investigate::{Decision, Enriched, Investigation};
@@ -78,7 +77,6 @@ where
     };
     // The chunks in order, numbered as they are taken.
     let source = Mutex::new((chunks, 0usize));
-    let taken = AtomicUsize::new(0);
     let failed: Mutex<Option<io::Error>> = Mutex::new(None);
     let (tx, rx) = crossbeam_channel::bounded::<Done>(AHEAD);
     let mut done = Emitted::default();
@@ -88,7 +86,7 @@ where
     std::thread::scope(|s| {
         for _ in 0..threads {
             let tx = tx.clone();
-            let (source, taken, failed) = (&source, &taken, &failed);
+            let (source, failed) = (&source, &failed);
             s.spawn(move || {
                 loop {
                     let (seq, chunk) = {
@@ -105,7 +103,6 @@ where
                         };
                         let seq = src.1;
                         src.1 += 1;
-                        taken.fetch_add(1, Ordering::Relaxed);
                         (seq, chunk)
                     };
                     let (bytes, enriched) = work(&chunk, inv, render, full);
@@ -142,7 +139,9 @@ where
     if let Some(e) = failed.into_inner().ok().flatten() {
         return Err(e);
     }
-    if next != taken.load(Ordering::Relaxed) {
+    // Every chunk taken came back, unless a thread stopped.
+    let taken = source.into_inner().map_or(usize::MAX, |(_, n)| n);
+    if next != taken {
         return Err(io::Error::other(
             "a thread stopped while writing detections",
         ));

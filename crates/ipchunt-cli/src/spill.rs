@@ -15,7 +15,7 @@ use ipchunt_core::{Event, FieldId, FieldKey, Locator, Provenance, Value};
 use jiff::Timestamp;
 
 /// Where a detection's body sits in the file.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Slot {
     offset: u64,
     len: u32,
@@ -134,8 +134,13 @@ impl Spill {
         self.put_opt(b, p.channel.as_ref());
         self.put_opt(b, p.provider.as_ref());
         self.put_opt(b, p.computer.as_ref());
-        put_u32(b, p.event_id.map_or(NONE, |i| i));
-        b.push(p.event_id.is_some() as u8);
+        match p.event_id {
+            Some(id) => {
+                b.push(1);
+                put_u32(b, id);
+            }
+            None => b.push(0),
+        }
         match p.timestamp {
             Some(t) => {
                 b.push(1);
@@ -168,20 +173,21 @@ impl Spill {
             matched.push((r.str()?.to_owned(), r.str()?.to_owned()));
         }
         let file = self.strings.get(r.u32()? as usize)?.clone();
-        let n = r.u64_after_tag()?;
-        let locator = match n.0 {
-            0 => Locator::EvtxRecord(n.1),
-            1 => Locator::Line(n.1),
-            2 => Locator::Index(n.1),
-            _ => Locator::Offset(n.1),
+        let (tag, n) = (r.u8()?, r.u64()?);
+        let locator = match tag {
+            0 => Locator::EvtxRecord(n),
+            1 => Locator::Line(n),
+            2 => Locator::Index(n),
+            _ => Locator::Offset(n),
         };
         let format = *self.formats.get(r.u32()? as usize)?;
         let mut p = Provenance::new(file, locator, format);
         p.channel = self.opt(r.u32()?);
         p.provider = self.opt(r.u32()?);
         p.computer = self.opt(r.u32()?);
-        let id = r.u32()?;
-        p.event_id = (r.u8()? == 1).then_some(id);
+        if r.u8()? == 1 {
+            p.event_id = Some(r.u32()?);
+        }
         if r.u8()? == 1 {
             let secs = i64::from_le_bytes(r.take(8)?.try_into().ok()?);
             let nanos = i32::from_le_bytes(r.take(4)?.try_into().ok()?);
@@ -256,9 +262,8 @@ impl<'a> Reader<'a> {
     fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
     }
-    fn u64_after_tag(&mut self) -> Option<(u8, u64)> {
-        let tag = self.u8()?;
-        Some((tag, u64::from_le_bytes(self.take(8)?.try_into().ok()?)))
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
     }
     fn str(&mut self) -> Option<&'a str> {
         let n = self.u32()? as usize;
@@ -269,9 +274,7 @@ impl<'a> Reader<'a> {
             0 => Value::Null,
             1 => Value::Bool(self.u8()? != 0),
             2 => Value::Int(i64::from_le_bytes(self.take(8)?.try_into().ok()?)),
-            3 => Value::Float(f64::from_bits(u64::from_le_bytes(
-                self.take(8)?.try_into().ok()?,
-            ))),
+            3 => Value::Float(f64::from_bits(self.u64()?)),
             4 => Value::Str(self.str()?.into()),
             5 => {
                 let n = self.u32()?;

@@ -75,17 +75,11 @@ impl Store {
     }
 
     pub fn push(&mut self, d: Detection) {
-        let mut entry = Entry {
-            rule: d.rule.clone(),
-            time: d.timestamp(),
-            file: d.event.prov.file.clone(),
-            locator: d.event.prov.locator,
-            body: Stored::Disk(Slot::default()),
-        };
+        let (rule, time) = (d.rule.clone(), d.timestamp());
+        let (file, locator) = (d.event.prov.file.clone(), d.event.prov.locator);
         // Correlation detections are few and carry their events: memory.
-        entry.body = if self.in_memory < self.limit || d.correlation.is_some() {
-            self.in_memory += 1;
-            Stored::Mem(d)
+        let body = if self.in_memory < self.limit || d.correlation.is_some() {
+            self.keep(d)
         } else {
             match self.write_out(&d) {
                 Ok(slot) => {
@@ -95,12 +89,22 @@ impl Store {
                 Err(e) => {
                     self.spill_error
                         .get_or_insert_with(|| format!("cannot use a temporary file ({e})"));
-                    self.in_memory += 1;
-                    Stored::Mem(d)
+                    self.keep(d)
                 }
             }
         };
-        self.entries.push(entry);
+        self.entries.push(Entry {
+            rule,
+            time,
+            file,
+            locator,
+            body,
+        });
+    }
+
+    fn keep(&mut self, d: Detection) -> Stored {
+        self.in_memory += 1;
+        Stored::Mem(d)
     }
 
     fn write_out(&mut self, d: &Detection) -> io::Result<Slot> {
