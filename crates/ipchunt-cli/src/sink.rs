@@ -117,8 +117,9 @@ impl HuntSink<'_> {
     fn run(&self, ready: &anyhow::Result<Ready>, batch: Vec<Event>) {
         // Rules that failed to load: the hunt reports why once reading ends.
         let Ok(ready) = ready else { return };
+        let engine = &ready.loaded.engine;
         let mut matches = Vec::new();
-        let mut scratch = Scratch::default();
+        let mut scratch = engine.scratch();
         while let Some(waiting) = self.take_pending() {
             for ev in waiting {
                 self.handle(ready, ev, &mut scratch, &mut matches);
@@ -127,6 +128,7 @@ impl HuntSink<'_> {
         for ev in batch {
             self.handle(ready, ev, &mut scratch, &mut matches);
         }
+        engine.recycle(scratch);
     }
 
     fn take_pending(&self) -> Option<Vec<Event>> {

@@ -186,13 +186,23 @@ impl Engine {
 
     /// Appends the matches of all detection rules on `ev` to `out`.
     pub fn eval(&self, ev: &Event, out: &mut Vec<Match>) {
-        let mut s = self
-            .pool
+        let mut s = self.scratch();
+        self.eval_with(ev, &mut s, out);
+        self.recycle(s);
+    }
+
+    /// Working memory for [`Engine::eval_with`], reused from earlier calls
+    /// when one was handed back with [`Engine::recycle`].
+    pub fn scratch(&self) -> Scratch {
+        self.pool
             .lock()
             .ok()
             .and_then(|mut p| p.pop())
-            .unwrap_or_default();
-        self.eval_with(ev, &mut s, out);
+            .unwrap_or_default()
+    }
+
+    /// Hands working memory back for later calls.
+    pub fn recycle(&self, s: Scratch) {
         if let Ok(mut p) = self.pool.lock() {
             p.push(s);
         }
