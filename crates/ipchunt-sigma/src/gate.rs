@@ -52,10 +52,18 @@ impl Names {
         if let Some(i) = self.exact.get(name) {
             return *i;
         }
-        self.lower
-            .get(name.to_ascii_lowercase().as_str())
-            .copied()
-            .unwrap_or(UNKNOWN)
+        // Names no rule spells this way (every event of a log no rule
+        // names comes here): lowered on the stack, not in a new string.
+        let mut buf = [0u8; 128];
+        let lowered = match buf.get_mut(..name.len()) {
+            Some(b) => {
+                b.copy_from_slice(name.as_bytes());
+                b.make_ascii_lowercase();
+                std::str::from_utf8(b).ok().and_then(|l| self.lower.get(l))
+            }
+            None => self.lower.get(name.to_ascii_lowercase().as_str()),
+        };
+        lowered.copied().unwrap_or(UNKNOWN)
     }
 
     fn known(&self, i: u32) -> Option<usize> {
