@@ -12,6 +12,9 @@
 //! * [`Engine::eval`] appends a [`Match`] for every detection rule whose
 //!   condition holds (filter rules applied).
 //!
+//! Regular expressions (`re`) follow PCRE, the flavour Sigma names: `\d`,
+//! `\s` and `\w` (and their negations) are ASCII classes, not Unicode ones.
+//!
 //! Correlation rules are loaded and validated here and handed over as
 //! [`LoadedCorrelation`]s; they are evaluated elsewhere.
 

@@ -199,7 +199,7 @@ fn regex_is_case_sensitive_unless_i() {
 fn oversized_regex_is_rejected_with_reason() {
     let mut rs = ipchunt_sigma::RuleSet::new(ipchunt_core::Taxonomy::builtin());
     rs.add_str(
-        "title: t\nlogsource: {product: windows, category: process_creation}\ndetection:\n  s:\n    CommandLine|re: '(\\w{1,100}){1,100}(\\w{1,100}){1,100}'\n  condition: s\n",
+        "title: t\nlogsource: {product: windows, category: process_creation}\ndetection:\n  s:\n    CommandLine|re: '(.{1,100}){1,100}(.{1,100}){1,100}'\n  condition: s\n",
         "t.yml",
         false,
     );

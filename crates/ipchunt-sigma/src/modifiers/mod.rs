@@ -6,6 +6,7 @@ pub(crate) mod encoding;
 pub(crate) mod field;
 pub(crate) mod network;
 pub(crate) mod numeric;
+pub(crate) mod pcre;
 pub(crate) mod regex;
 pub(crate) mod strings;
 

@@ -93,6 +93,7 @@ pub(crate) fn compile(v: &SigmaValue, (i, m, s): (bool, bool, bool)) -> Result<T
     } else {
         format!("(?{flags}){}", text.original)
     };
+    let pattern = super::pcre::ascii_classes(&pattern);
     let re = build(&pattern)?;
     Ok(Test::Regex {
         triggers: triggers(&pattern),
