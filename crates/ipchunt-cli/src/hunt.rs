@@ -73,7 +73,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
 
     // The rules load on their own thread while reading starts.
     let rules = Rules::new();
-    let (tx, rx) = crossbeam_channel::unbounded::<Detection>();
+    let (tx, rx) = crossbeam_channel::unbounded::<Vec<Detection>>();
     let sink = HuntSink {
         rules: &rules,
         pending: Mutex::default(),
@@ -116,7 +116,7 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
             drop(sink.detections);
             (report, sink.correlation_inputs, sink.counters, sink.bad)
         });
-        for d in rx.iter() {
+        for d in rx.iter().flatten() {
             if !streaming {
                 summary.add(&d);
                 found.push(d);

@@ -57,7 +57,8 @@ pub struct HuntSink<'a> {
     pub read_ahead: usize,
     pub window: Window,
     pub min_level: Level,
-    pub detections: Sender<Detection>,
+    /// Detections, a batch of events' at a time.
+    pub detections: Sender<Vec<Detection>>,
     pub correlation_inputs: Mutex<Vec<CorrelationInput>>,
     pub counters: Counters,
     pub bad: BadReporter,
@@ -68,7 +69,14 @@ pub struct HuntSink<'a> {
 }
 
 impl HuntSink<'_> {
-    fn handle(&self, ready: &Ready, ev: Event, scratch: &mut Scratch, matches: &mut Vec<Match>) {
+    fn handle(
+        &self,
+        ready: &Ready,
+        ev: Event,
+        scratch: &mut Scratch,
+        matches: &mut Vec<Match>,
+        found: &mut Vec<Detection>,
+    ) {
         if !self.window.contains(ev.prov.timestamp) {
             self.counters.outside_window.fetch_add(1, Ordering::Relaxed);
             return;
@@ -102,9 +110,7 @@ impl HuntSink<'_> {
                 continue;
             }
             self.progress.detections(1);
-            // The receiver lives until the hunt ends; a send can only fail
-            // after it stopped, when nothing is left to report.
-            let _ = self.detections.send(Detection {
+            found.push(Detection {
                 rule: rule.clone(),
                 event: ev.clone(),
                 matched: m.fields,
@@ -119,16 +125,22 @@ impl HuntSink<'_> {
         let Ok(ready) = ready else { return };
         let engine = &ready.loaded.engine;
         let mut matches = Vec::new();
+        let mut found = Vec::new();
         let mut scratch = engine.scratch();
         while let Some(waiting) = self.take_pending() {
             for ev in waiting {
-                self.handle(ready, ev, &mut scratch, &mut matches);
+                self.handle(ready, ev, &mut scratch, &mut matches, &mut found);
             }
         }
         for ev in batch {
-            self.handle(ready, ev, &mut scratch, &mut matches);
+            self.handle(ready, ev, &mut scratch, &mut matches, &mut found);
         }
         engine.recycle(scratch);
+        if !found.is_empty() {
+            // The receiver lives until the hunt ends; a send can only fail
+            // after it stopped, when nothing is left to report.
+            let _ = self.detections.send(found);
+        }
     }
 
     fn take_pending(&self) -> Option<Vec<Event>> {
