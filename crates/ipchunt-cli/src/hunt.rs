@@ -11,6 +11,7 @@ use ipchunt_core::{Detection, Level, Taxonomy};
 use ipchunt_ingest::{IngestOptions, IngestReport};
 use ipchunt_investigate::Investigation;
 use ipchunt_report::{DetectionWriter, Investigated, RunSummary, Totals};
+use ipchunt_sigma::Sources;
 
 use crate::cli::{HuntArgs, OutputFormat};
 use crate::emit::{Emitted, emit};
@@ -73,10 +74,11 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
 
     // The rules load on their own thread while reading starts.
     let rules = Rules::new();
+    let pending = Mutex::default();
     let (tx, rx) = crossbeam_channel::unbounded::<Vec<Detection>>();
     let sink = HuntSink {
         rules: &rules,
-        pending: Mutex::default(),
+        pending: &pending,
         read_ahead: if streaming { 0 } else { PENDING_EVENTS },
         window,
         min_level,
@@ -100,9 +102,22 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         let paths = &args.paths;
         let (tax, progress, rules) = (&tax, &progress, &rules);
         let (extra, builtin, threads) = (&args.rules, !args.no_builtin, args.threads);
+        let pending = &pending;
         s.spawn(move || {
+            let ready = prepare(extra, builtin, tax.clone(), progress);
+            if let Ok(r) = &ready {
+                // The sources of the events read meanwhile get their
+                // programs on all cores, each built once, before the
+                // readers start matching.
+                let engine = &r.loaded.engine;
+                let sources = match pending.lock() {
+                    Ok(p) => engine.sources_of(p.events()),
+                    Err(_) => Sources::default(),
+                };
+                engine.prepare(&sources);
+            }
             // Set exactly once, here: readers wait on it.
-            let _ = rules.set(prepare(extra, builtin, tax.clone(), progress));
+            let _ = rules.set(ready);
         });
         let worker = s.spawn(move || {
             let report = if streaming {

@@ -36,6 +36,13 @@ pub struct Pending {
     events: usize,
 }
 
+impl Pending {
+    /// The events waiting.
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.batches.iter().flatten()
+    }
+}
+
 /// A base-rule match a correlation needs, kept until the correlations run.
 pub struct CorrelationInput {
     pub time: Option<Timestamp>,
@@ -51,7 +58,7 @@ pub struct Counters {
 
 pub struct HuntSink<'a> {
     pub rules: &'a Rules,
-    pub pending: Mutex<Pending>,
+    pub pending: &'a Mutex<Pending>,
     /// How many events may wait for the rules: 0 for a stream, whose
     /// events must not wait for more input to be matched.
     pub read_ahead: usize,

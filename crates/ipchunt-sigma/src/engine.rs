@@ -47,6 +47,20 @@ pub struct Engine {
     pool: Mutex<Vec<Scratch>>,
 }
 
+/// Event sources whose per-source programs [`Engine::prepare`] builds.
+#[derive(Debug, Default)]
+pub struct Sources(Vec<GateKey>);
+
+impl Sources {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// What [`crate::RuleSet::compile`] hands over.
 pub(crate) struct Parts {
     pub tax: Arc<Taxonomy>,
@@ -153,6 +167,35 @@ impl Engine {
 
     pub fn taxonomy(&self) -> &Arc<Taxonomy> {
         &self.tax
+    }
+
+    /// The event sources among `events` whose programs are not built yet
+    /// (cheap: call it while holding the events).
+    pub fn sources_of<'e>(&self, events: impl IntoIterator<Item = &'e Event>) -> Sources {
+        let mut keys: Vec<GateKey> = events.into_iter().map(|e| self.gate.key(e)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if let Ok(map) = self.programs.read() {
+            keys.retain(|k| !map.contains_key(k));
+        }
+        Sources(keys)
+    }
+
+    /// Builds the programs of `sources` on all cores, each once. Without
+    /// it, threads meeting a new source at the same time each build its
+    /// program (the first to finish keeps it).
+    pub fn prepare(&self, sources: &Sources) {
+        use rayon::prelude::*;
+        let built: Vec<(GateKey, Arc<Program>)> = sources
+            .0
+            .par_iter()
+            .map(|k| (*k, Arc::new(self.build_program(k))))
+            .collect();
+        if let Ok(mut map) = self.programs.write() {
+            for (k, p) in built {
+                map.entry(k).or_insert(p);
+            }
+        }
     }
 
     fn program(&self, key: GateKey) -> Arc<Program> {

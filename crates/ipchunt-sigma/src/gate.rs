@@ -11,7 +11,7 @@ const ABSENT: u32 = u32::MAX;
 const UNKNOWN: u32 = u32::MAX - 1;
 
 /// The gate decision's input, normalized: equal keys let in the same rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct GateKey {
     channel: u32,
     provider: u32,

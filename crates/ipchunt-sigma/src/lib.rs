@@ -36,7 +36,7 @@ mod trie;
 
 use std::sync::Arc;
 
-pub use engine::Engine;
+pub use engine::{Engine, Sources};
 pub use program::Scratch;
 pub use ruleset::RuleSet;
 

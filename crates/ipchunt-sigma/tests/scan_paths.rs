@@ -163,3 +163,35 @@ fn a_repeated_unknown_field_counts_by_its_first_value_and_keywords_see_all() {
     );
     assert_eq!(titles(&e, &ev), ["keyword"]);
 }
+
+#[test]
+fn programs_prepared_ahead_match_as_those_built_on_first_use() {
+    let yaml = format!(
+        "{}---\n{}",
+        proc_rule_titled(
+            "proc",
+            30,
+            "    sel:\n        CommandLine|contains: 'whoami'\n    condition: sel"
+        ),
+        "title: pipe\nid: 00000000-0000-0000-0000-000000000031\nlogsource:\n    product: windows\n    category: pipe_created\ndetection:\n    sel:\n        PipeName|startswith: '\\MSSE-'\n    condition: sel\nlevel: high\n",
+    );
+    let events = [
+        proc(&[("CommandLine", "cmd /c whoami")]),
+        proc(&[("CommandLine", "notepad")]),
+        event(
+            SYSMON,
+            17,
+            &[("PipeName", Value::str("\\MSSE-1234-server"))],
+        ),
+    ];
+    let lazy = engine(&yaml);
+    let ahead = engine(&yaml);
+    let sources = ahead.sources_of(&events);
+    assert_eq!(sources.len(), 2, "process creation and pipe creation");
+    ahead.prepare(&sources);
+    assert!(ahead.sources_of(&events).is_empty(), "all built");
+    for ev in &events {
+        assert_eq!(titles(&ahead, ev), titles(&lazy, ev));
+    }
+    assert_eq!(titles(&ahead, &events[2]), ["pipe"]);
+}
