@@ -113,8 +113,13 @@ where
             });
         }
         drop(tx);
-        // Written in order as chunks come back.
+        // Written in order as chunks come back; after a write error (the
+        // reader of a pipe went away) the workers stop when they next send.
+        let rx = rx;
         for (seq, bytes, enriched) in rx.iter() {
+            if write_err.is_some() {
+                break;
+            }
             waiting.insert(seq, (bytes, enriched));
             while let Some((bytes, enriched)) = waiting.remove(&next) {
                 next += 1;
@@ -132,6 +137,7 @@ where
                 }
             }
         }
+        drop(rx);
     });
     if let Some(e) = write_err {
         return Err(e);

@@ -141,6 +141,12 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
             if let Some(w) = writer.as_mut()
                 && let Err(e) = write_one(w, investigation.as_ref(), &d)
             {
+                if e.kind() == io::ErrorKind::BrokenPipe {
+                    // Whoever read the stream is gone (`| head`): nothing
+                    // more can be shown, and the reading thread may wait
+                    // on standard input for ever.
+                    std::process::exit(Exit::Found as i32);
+                }
                 write_err.get_or_insert(e);
             }
         }
@@ -193,10 +199,19 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
         args.threads,
         html,
     )
-    .context("cannot write detections")?;
-    if let Some(w) = writer.as_mut() {
-        w.finish().context("cannot write detections")?;
-    }
+    .and_then(|e| match writer.as_mut() {
+        Some(w) => w.finish().map(|()| e),
+        None => Ok(e),
+    });
+    let emitted = match emitted {
+        Ok(e) => e,
+        // The reader of the output went away (`| head`): it has what it
+        // wanted, and detections were found.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            return Ok(Exit::from_run(true, &report));
+        }
+        Err(e) => return Err(e).context("cannot write detections"),
+    };
     if let Ok(mut g) = bad.out.lock()
         && let Some(w) = g.as_mut()
     {

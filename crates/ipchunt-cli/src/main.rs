@@ -33,6 +33,7 @@ use crate::exit::Exit;
 
 fn main() {
     let cli = Cli::parse();
+    let hunt = matches!(cli.command, Command::Hunt(_));
     let result = match cli.command {
         Command::Hunt(args) => hunt::run(args),
         Command::Events(args) => events::run(args),
@@ -44,10 +45,24 @@ fn main() {
     };
     let code = match result {
         Ok(exit) => exit,
+        // The reader of the output went away (`ipchunt hunt logs | head`):
+        // it saw what it wanted; a hunt got that far by finding something.
+        Err(e) if broken_pipe(&e) => match hunt {
+            true => Exit::Found,
+            false => Exit::Clean,
+        },
         Err(e) => {
             eprintln!("ipchunt: error: {e:#}");
             Exit::Fatal
         }
     };
     std::process::exit(code as i32);
+}
+
+/// Whether an error comes from writing to a pipe whose reader has gone.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

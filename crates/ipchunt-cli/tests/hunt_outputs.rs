@@ -289,3 +289,87 @@ fn detections_past_the_memory_limit_wait_on_disk_and_come_back_the_same() {
     assert!(spilled >= n / 2 && spilled < n, "{note}");
     assert!(!stderr(&memory).contains("temporary file"));
 }
+
+/// `ipchunt hunt ... | head`: the reader goes away after a line.
+fn first_line_then_close(
+    args: &[String],
+    stdin: Option<&str>,
+) -> (Option<i32>, String, std::time::Duration) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("ipchunt"))
+        .args(args)
+        .current_dir(common::repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+        input.flush().unwrap();
+    }
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert!(line.starts_with('{'), "{line:?}");
+    drop(out);
+    let closed = Instant::now();
+    // A stream keeps its input open and goes on sending events.
+    if let Some(text) = stdin {
+        for _ in 0..50 {
+            if input.write_all(text.as_bytes()).is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let mut err = String::new();
+    let mut stderr = child.stderr.take().unwrap();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if closed.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("still running a minute after its reader went away");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    stderr.read_to_string(&mut err).unwrap();
+    drop(input);
+    (status.code(), err, closed.elapsed())
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_hunt_quietly() {
+    let mut args: Vec<String> = ["hunt", "examples", "-f", "jsonl", "-q"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    // Detections found; with the corpora, also files of no known format.
+    let mut want = 1;
+    if let Some(c) = common::shared() {
+        // Megabytes of detections: far more than a pipe holds.
+        args[1] = c.join("sigma/regression_data").display().to_string();
+        args.push("--rules".into());
+        args.push(c.join("sigma/rules/windows").display().to_string());
+        want = 5;
+    }
+    let (code, err, _) = first_line_then_close(&args, None);
+    assert_eq!(code, Some(want), "{err}");
+    assert!(!err.contains("error"), "{err}");
+
+    let events =
+        std::fs::read_to_string(common::repo().join("examples/WS01/sysmon.jsonl")).unwrap();
+    let args: Vec<String> = ["hunt", "-", "-f", "jsonl", "-q"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let (code, err, _) = first_line_then_close(&args, Some(&events));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(!err.contains("error"), "{err}");
+}
