@@ -5,12 +5,12 @@
 //! 4-grams (a few kilobytes at most, so it stays in the first-level cache)
 //! tells at which text positions an indexed gram may sit; only there is a
 //! table of the exact grams probed and its needles compared with the text
-//! in place. Needles shorter than a gram go to a small Aho-Corasick
+//! in place. Needles shorter than a gram go to a [`ShortSet`]
 //! automaton. Compared with one automaton over thousands of needles, whose
 //! states do not fit in any cache, the common case (no gram at a position)
 //! costs a load, a multiply and a bit test.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use crate::short::ShortSet;
 
 /// Bytes per gram.
 const GRAM: usize = 4;
@@ -57,8 +57,8 @@ pub(crate) struct GramSet {
     entries: Vec<Entry>,
     /// Text positions probed: every `stride`-th.
     stride: usize,
-    /// Needles shorter than a gram, and their ids.
-    short: Option<(AhoCorasick, Vec<u32>)>,
+    /// Needles shorter than a gram.
+    short: Option<ShortSet>,
 }
 
 #[inline]
@@ -76,13 +76,11 @@ fn log2_at_least(n: usize) -> u32 {
 }
 
 impl GramSet {
-    /// Indexes `needles` (folded to lower case). Fails only when the
-    /// automaton for short needles cannot be built.
-    pub(crate) fn build(needles: &[String]) -> Result<GramSet, aho_corasick::BuildError> {
+    /// Indexes `needles` (folded to lower case).
+    pub(crate) fn build(needles: &[String]) -> GramSet {
         let mut bytes = Vec::new();
         let mut spans = Vec::with_capacity(needles.len());
         let mut short = Vec::new();
-        let mut short_ids = Vec::new();
         // How many needles hold each gram.
         let mut counts: ahash::AHashMap<u32, u32> = ahash::AHashMap::new();
         let mut grams_of = Vec::new();
@@ -91,8 +89,7 @@ impl GramSet {
             spans.push((bytes.len() as u32, b.len() as u32));
             bytes.extend_from_slice(b);
             if b.len() < GRAM {
-                short.push(n.as_str());
-                short_ids.push(i as u32);
+                short.push((b, i as u32));
                 continue;
             }
             let mut gs: Vec<u32> = b.windows(GRAM).map(gram_at).collect();
@@ -164,16 +161,8 @@ impl GramSet {
                 len: entries.len() as u32 - first,
             };
         }
-        let short = if short.is_empty() {
-            None
-        } else {
-            let ac = AhoCorasickBuilder::new()
-                .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(true)
-                .build(&short)?;
-            Some((ac, short_ids))
-        };
-        Ok(GramSet {
+        let short = (!short.is_empty()).then(|| ShortSet::build(short));
+        GramSet {
             bytes,
             bits,
             shift,
@@ -182,7 +171,7 @@ impl GramSet {
             entries,
             stride,
             short,
-        })
+        }
     }
 
     /// Calls `found` with the id of each needle found in `hay` (ASCII
@@ -190,10 +179,8 @@ impl GramSet {
     /// once per occurrence.
     #[inline]
     pub(crate) fn find(&self, hay: &[u8], mut found: impl FnMut(u32)) {
-        if let Some((ac, ids)) = &self.short {
-            for m in ac.find_overlapping_iter(hay) {
-                found(ids[m.pattern().as_usize()]);
-            }
+        if let Some(short) = &self.short {
+            short.find(hay, &mut found);
         }
         if self.entries.is_empty() || hay.len() < GRAM {
             return;
@@ -280,7 +267,7 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let set = GramSet::build(&needles).unwrap();
+        let set = GramSet::build(&needles);
         assert_eq!(found(&set, "PowerShell -E Invoke-Mimikatz"), vec![0, 1, 2]);
         assert_eq!(found(&set, "c:\\TEMP\\x KERBEROS::PTT"), vec![3, 4]);
         assert_eq!(found(&set, "mim"), Vec::<u32>::new());
@@ -306,7 +293,7 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect();
-        let set = GramSet::build(&needles).unwrap();
+        let set = GramSet::build(&needles);
         assert!(set.stride > 1);
         for pad in 0..12 {
             let hay = format!(
@@ -321,7 +308,7 @@ mod tests {
     #[test]
     fn needles_sharing_grams() {
         let needles: Vec<String> = (0..2000).map(|i| format!("needle{i:04}x")).collect();
-        let set = GramSet::build(&needles).unwrap();
+        let set = GramSet::build(&needles);
         assert_eq!(found(&set, "a NEEDLE1234X b needle0007x"), vec![7, 1234]);
     }
 }

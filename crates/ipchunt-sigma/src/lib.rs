@@ -32,6 +32,7 @@ mod plan;
 mod pred;
 mod program;
 mod ruleset;
+mod short;
 mod trie;
 
 use std::sync::Arc;

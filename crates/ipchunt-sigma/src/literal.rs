@@ -101,21 +101,15 @@ impl Needles {
     }
 
     /// Indexes case-insensitive needles that may sit anywhere by their
-    /// 4-grams; on failure the predicates go to `fallback`.
-    fn build_grams(self, fallback: &mut Vec<(PredId, Hit)>) -> Option<Grams> {
+    /// 4-grams.
+    fn build_grams(self) -> Option<Grams> {
         if self.list.is_empty() {
             return None;
         }
-        match GramSet::build(&self.list) {
-            Ok(set) => Some(Grams {
-                set,
-                hits: self.hits,
-            }),
-            Err(_) => {
-                fallback.extend(self.preds);
-                None
-            }
-        }
+        Some(Grams {
+            set: GramSet::build(&self.list),
+            hits: self.hits,
+        })
     }
 }
 
@@ -233,7 +227,7 @@ impl FieldScanner {
             }
         }
         let mut fallback = Vec::new();
-        let contains = contains.build_grams(&mut fallback);
+        let contains = contains.build_grams();
         let cased = cased.build_cased(&mut fallback);
         FieldScanner {
             field,

@@ -1,0 +1,152 @@
+//! Needles of one to three bytes (`/c`, ` -e`, `add`, windash variants),
+//! found at every position of a text. A byte table and a bitmap over byte
+//! pairs (8 KB, with both cases of ASCII letters set) say where one may
+//! start; only there are the needles of that pair compared. Command lines
+//! hold several such needles each, and an overlapping Aho-Corasick search
+//! costs a state transition per byte where this costs a bit test.
+
+use ahash::AHashMap;
+
+#[derive(Debug)]
+pub(crate) struct ShortSet {
+    /// Bit per first byte: a one-byte needle starts with it.
+    single: [u64; 4],
+    /// Per folded byte: the ids of the one-byte needles equal to it.
+    single_ids: AHashMap<u8, Vec<u32>>,
+    /// Bit per byte pair (both cases of ASCII letters): a longer needle
+    /// starts with it.
+    pairs: Vec<u64>,
+    /// Per folded pair: the needles starting with it (id, third byte when
+    /// the needle has one).
+    by_pair: AHashMap<u16, Vec<(u32, Option<u8>)>>,
+}
+
+/// Both cases of an ASCII letter (the byte alone otherwise).
+fn cases(b: u8) -> [u8; 2] {
+    [b.to_ascii_lowercase(), b.to_ascii_uppercase()]
+}
+
+fn pair(a: u8, b: u8) -> usize {
+    (a as usize) << 8 | b as usize
+}
+
+impl ShortSet {
+    /// Indexes `needles` (folded, 1 to 3 bytes) under the given ids.
+    pub(crate) fn build<'a>(needles: impl IntoIterator<Item = (&'a [u8], u32)>) -> ShortSet {
+        let mut s = ShortSet {
+            single: [0; 4],
+            single_ids: AHashMap::new(),
+            pairs: vec![0; 65536 / 64],
+            by_pair: AHashMap::new(),
+        };
+        for (n, id) in needles {
+            match *n {
+                [a] => {
+                    for c in cases(a) {
+                        s.single[(c >> 6) as usize] |= 1 << (c & 63);
+                    }
+                    s.single_ids.entry(a).or_default().push(id);
+                }
+                [a, b, ref rest @ ..] => {
+                    for x in cases(a) {
+                        for y in cases(b) {
+                            let p = pair(x, y);
+                            s.pairs[p >> 6] |= 1 << (p & 63);
+                        }
+                    }
+                    let key = pair(a, b) as u16;
+                    s.by_pair
+                        .entry(key)
+                        .or_default()
+                        .push((id, rest.first().copied()));
+                }
+                [] => {}
+            }
+        }
+        s
+    }
+
+    /// Calls `found` with the id of every needle at every position of
+    /// `hay` (ASCII letters of `hay` in either case).
+    pub(crate) fn find(&self, hay: &[u8], found: &mut impl FnMut(u32)) {
+        for (i, &b) in hay.iter().enumerate() {
+            if self.single[(b >> 6) as usize] & (1 << (b & 63)) != 0 {
+                self.singles(b, found);
+            }
+            if let Some(&next) = hay.get(i + 1) {
+                let p = pair(b, next);
+                if self.pairs[p >> 6] & (1 << (p & 63)) != 0 {
+                    self.longer(hay, i, found);
+                }
+            }
+        }
+    }
+
+    #[cold]
+    fn singles(&self, b: u8, found: &mut impl FnMut(u32)) {
+        for id in self
+            .single_ids
+            .get(&b.to_ascii_lowercase())
+            .into_iter()
+            .flatten()
+        {
+            found(*id);
+        }
+    }
+
+    #[cold]
+    fn longer(&self, hay: &[u8], i: usize, found: &mut impl FnMut(u32)) {
+        let key = pair(hay[i].to_ascii_lowercase(), hay[i + 1].to_ascii_lowercase()) as u16;
+        let third = hay.get(i + 2).map(u8::to_ascii_lowercase);
+        for (id, want) in self.by_pair.get(&key).into_iter().flatten() {
+            if want.is_none() || *want == third {
+                found(*id);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ShortSet;
+
+    fn naive(needles: &[&str], hay: &str) -> Vec<u32> {
+        let hay = hay.to_ascii_lowercase();
+        let mut out = Vec::new();
+        for (i, n) in needles.iter().enumerate() {
+            for at in 0..hay.len() {
+                if hay.as_bytes()[at..].starts_with(n.as_bytes()) {
+                    out.push(i as u32);
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn every_occurrence_in_either_case_as_a_naive_search_finds_it() {
+        let needles = ["/c", " -e", "add", "x", "\u{2013}", "aa", "a"];
+        let set = ShortSet::build(
+            needles
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.as_bytes(), i as u32)),
+        );
+        for hay in [
+            "cmd.exe /C whoami",
+            "powershell -E abc -e",
+            "ADD aaa",
+            "net user \u{2013}add x",
+            "",
+            "a",
+            "ad",
+            "\u{2013}",
+        ] {
+            let mut got = Vec::new();
+            set.find(hay.as_bytes(), &mut |id| got.push(id));
+            got.sort_unstable();
+            assert_eq!(got, naive(&needles, hay), "{hay:?}");
+        }
+    }
+}
