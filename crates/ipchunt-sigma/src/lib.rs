@@ -21,6 +21,7 @@
 mod compile;
 mod condition;
 mod engine;
+mod fast;
 mod filter;
 mod gate;
 mod grams;

@@ -19,6 +19,7 @@ use rsigma_parser::{
 use crate::Rejection;
 use crate::compile::{CRule, PredTable, sources_of};
 use crate::condition::Det;
+use crate::fast;
 use crate::info;
 use crate::modifiers::Refusal;
 use crate::modifiers::field::Placeholders;
@@ -134,7 +135,13 @@ pub(crate) fn prepare(entries: Vec<Entry>, ctx: Ctx<'_>) -> Vec<(String, Prepare
 /// about any of its documents. Anything reported (invalid YAML, a document
 /// that is not a mapping, a rule the parser refuses, a metadata problem)
 /// sends the text through the per-document path instead.
+///
+/// Texts of the common, regular shape are read by the fast path, which
+/// yields the same collection; it declines the others.
 pub(crate) fn prepare_text(text: String, origin: &str, ctx: Ctx<'_>) -> Prepared {
+    if let Some(col) = fast::parse(&text) {
+        return Prepared::Clean(compile_collection(col, origin, ctx));
+    }
     match parse_sigma_yaml(&text) {
         Ok(col) if col.errors.is_empty() => Prepared::Clean(compile_collection(col, origin, ctx)),
         _ => Prepared::Text(text),
