@@ -318,3 +318,73 @@ fn what_the_parser_warns_about_is_declined() {
     assert!(read("title: T\ndetection:\n  s:\n    a: 1\n  condition: s and\n").is_err());
     assert!(read("title: T\ndetection:\n  s:\n    a[any]: 1\n  condition: s\n").is_err());
 }
+
+/// Small edits of corpus files (a character dropped or inserted, a line
+/// repeated or outdented) are read as the parser reads them, or declined.
+#[test]
+fn edited_corpus_texts_read_as_the_parser_reads_them() {
+    let Some(root) = corpus() else { return };
+    let mut paths = Vec::new();
+    walk(
+        &root.join("sigma/rules/windows/process_creation"),
+        &mut paths,
+    );
+    let inserts = [
+        " ", ":", "-", "'", "\"", "#", "|", ">", "\n", "[", "]", "{", "&", "*", "!", "0", ".",
+        "\\", ": ", "- ", "\n  ", "\n- ", "?",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let (mut tried, mut accepted) = (0, 0);
+    for p in paths.iter().step_by(7) {
+        let Ok(text) = std::fs::read_to_string(p) else {
+            continue;
+        };
+        for _ in 0..12 {
+            let mut pos = next(text.len());
+            while !text.is_char_boundary(pos) {
+                pos -= 1;
+            }
+            let edited = match next(4) {
+                0 => {
+                    let end = text[pos..]
+                        .chars()
+                        .next()
+                        .map_or(pos, |c| pos + c.len_utf8());
+                    format!("{}{}", &text[..pos], &text[end..])
+                }
+                1 => format!(
+                    "{}{}{}",
+                    &text[..pos],
+                    inserts[next(inserts.len())],
+                    &text[pos..]
+                ),
+                2 => {
+                    let start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+                    let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+                    format!("{}{}", &text[..end], &text[start..])
+                }
+                _ => {
+                    let start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+                    let cut = text[start..]
+                        .bytes()
+                        .take_while(|b| *b == b' ')
+                        .count()
+                        .min(2);
+                    format!("{}{}", &text[..start], &text[start + cut..])
+                }
+            };
+            tried += 1;
+            if check(&edited, &format!("{} edited:\n{edited}", p.display())).is_ok() {
+                accepted += 1;
+            }
+        }
+    }
+    println!("{tried} edited texts, {accepted} read by the fast path");
+    assert!(accepted > 0);
+}
