@@ -53,31 +53,66 @@ impl Trie {
         self.nodes[cur].here.push(payload);
     }
 
-    /// The trie in flat arrays, for walking.
+    /// The trie in flat arrays, for walking; chains of nodes with one
+    /// child and no payload are folded into their parent's label.
     pub(crate) fn freeze(self) -> Frozen {
         let mut f = Frozen {
-            nodes: Vec::with_capacity(self.nodes.len()),
+            nodes: Vec::new(),
             edge_bytes: Vec::new(),
             edge_to: Vec::new(),
             here: Vec::new(),
+            labels: Vec::new(),
             root: [u32::MAX; 256],
             backward: self.backward,
         };
-        for n in &self.nodes {
+        // Frozen index of each original node that starts a frozen node.
+        let mut index = vec![u32::MAX; self.nodes.len()];
+        let mut order = vec![0usize];
+        let mut queue = vec![0usize];
+        while let Some(start) = queue.pop() {
+            for (_, to) in &self.nodes[start].next {
+                let mut end = *to as usize;
+                while self.nodes[end].here.is_empty() && self.nodes[end].next.len() == 1 {
+                    end = self.nodes[end].next[0].1 as usize;
+                }
+                order.push(*to as usize);
+                queue.push(end);
+            }
+        }
+        for (i, o) in order.iter().enumerate() {
+            index[*o] = i as u32;
+        }
+        for o in &order {
+            // The label: bytes of the chain below `o` up to its end node.
+            let label_at = f.labels.len() as u32;
+            let mut end = *o;
+            if end != 0 {
+                while self.nodes[end].here.is_empty() && self.nodes[end].next.len() == 1 {
+                    let (b, to) = self.nodes[end].next[0];
+                    f.labels.push(b);
+                    end = to as usize;
+                }
+            }
+            let n = &self.nodes[end];
             f.nodes.push(FrozenNode {
                 edges: f.edge_bytes.len() as u32,
                 n_edges: n.next.len() as u32,
                 here: f.here.len() as u32,
                 n_here: n.here.len() as u32,
+                label: label_at,
+                n_label: f.labels.len() as u32 - label_at,
             });
             for (b, to) in &n.next {
                 f.edge_bytes.push(*b);
-                f.edge_to.push(*to);
+                f.edge_to.push(index[*to as usize]);
             }
             f.here.extend(&n.here);
         }
-        for (b, to) in &self.nodes[0].next {
-            f.root[*b as usize] = *to;
+        if let Some(root) = f.nodes.first() {
+            let e = root.edges as usize;
+            for k in 0..root.n_edges as usize {
+                f.root[f.edge_bytes[e + k] as usize] = f.edge_to[e + k];
+            }
         }
         f
     }
@@ -89,16 +124,21 @@ struct FrozenNode {
     n_edges: u32,
     here: u32,
     n_here: u32,
+    /// Bytes that follow this node's own byte before its payloads and
+    /// edges (a folded chain of single children).
+    label: u32,
+    n_label: u32,
 }
 
-/// A trie in flat arrays: one node table, edges and payloads contiguous,
-/// the root as a direct 256-entry table.
+/// A trie in flat arrays: one node table, edges, payloads and labels
+/// contiguous, the root as a direct 256-entry table.
 #[derive(Debug)]
 pub(crate) struct Frozen {
     nodes: Vec<FrozenNode>,
     edge_bytes: Vec<u8>,
     edge_to: Vec<u32>,
     here: Vec<u32>,
+    labels: Vec<u8>,
     root: [u32; 256],
     backward: bool,
 }
@@ -126,20 +166,28 @@ impl Frozen {
             return;
         }
         let mut cur = self.root[byte(0) as usize];
-        let mut depth = 0;
+        // Bytes of the text consumed.
+        let mut depth = 1;
         while cur != u32::MAX {
             let node = self.nodes[cur as usize];
+            let l = node.label as usize;
+            for want in &self.labels[l..l + node.n_label as usize] {
+                if depth == n || byte(depth) != *want {
+                    return;
+                }
+                depth += 1;
+            }
             if node.n_here > 0 {
                 let h = node.here as usize;
                 for p in &self.here[h..h + node.n_here as usize] {
-                    found(*p, depth + 1);
+                    found(*p, depth);
                 }
             }
-            depth += 1;
             if depth == n || node.n_edges == 0 {
                 return;
             }
             let b = byte(depth);
+            depth += 1;
             let e = node.edges as usize;
             let edges = &self.edge_bytes[e..e + node.n_edges as usize];
             cur = match edges.iter().position(|x| *x == b) {
@@ -171,5 +219,58 @@ mod tests {
         let mut got = Vec::new();
         s.walk(b"C:\\x\\CMD.EXE", true, |p, d| got.push((p, d)));
         assert_eq!(got, vec![(8, 4), (7, 8)]);
+    }
+
+    #[test]
+    fn folded_chains_walk_as_a_naive_comparison() {
+        let needles = [
+            "c:\\windows\\system32\\",
+            "c:\\windows\\",
+            "c:\\windows\\system32\\cmd.exe",
+            "c:\\program files\\",
+            "c:\\programdata\\",
+            "d",
+            "de",
+            "defg",
+            "\\powershell.exe",
+            "\\pwsh.exe",
+            ".exe",
+        ];
+        for backward in [false, true] {
+            let mut t = Trie::new(backward);
+            for (i, n) in needles.iter().enumerate() {
+                t.add(n.as_bytes(), i as u32);
+            }
+            let t = t.freeze();
+            for text in [
+                "C:\\Windows\\System32\\cmd.exe",
+                "c:\\windows\\system3",
+                "C:\\ProgramData\\x\\PowerShell.exe",
+                "d",
+                "defgh",
+                "c:\\program files (x86)\\pwsh.exe",
+                "",
+                "x.exe",
+            ] {
+                let mut got = Vec::new();
+                t.walk(text.as_bytes(), true, |p, d| got.push((p, d)));
+                got.sort_unstable();
+                let lower = text.to_ascii_lowercase();
+                let mut want: Vec<(u32, usize)> = needles
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| {
+                        if backward {
+                            lower.ends_with(*n)
+                        } else {
+                            lower.starts_with(*n)
+                        }
+                    })
+                    .map(|(i, n)| (i as u32, n.len()))
+                    .collect();
+                want.sort_unstable();
+                assert_eq!(got, want, "{text:?} backward={backward}");
+            }
+        }
     }
 }
