@@ -64,19 +64,19 @@ impl Pos {
 }
 
 /// Whether `h` contains `n` (folded), ASCII letters of `h` in either
-/// case: candidates by the first byte, then compared.
+/// case: candidates by the first byte (either case, found with SIMD),
+/// then compared.
 fn find_nocase(h: &[u8], n: &[u8]) -> bool {
     let Some((&first, rest)) = n.split_first() else {
         return true;
     };
     let other = first.to_ascii_uppercase();
     let last = h.len() - n.len();
-    h[..=last].iter().enumerate().any(|(i, b)| {
-        (*b == first || *b == other)
-            && h[i + 1..i + n.len()]
-                .iter()
-                .zip(rest)
-                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+    memchr::memchr2_iter(first, other, &h[..=last]).any(|i| {
+        h[i + 1..i + n.len()]
+            .iter()
+            .zip(rest)
+            .all(|(a, b)| a.to_ascii_lowercase() == *b)
     })
 }
 
