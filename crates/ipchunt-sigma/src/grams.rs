@@ -10,6 +10,7 @@
 //! states do not fit in any cache, the common case (no gram at a position)
 //! costs a load, a multiply and a bit test.
 
+use crate::pred::eq_folded;
 use crate::short::ShortSet;
 
 /// Bytes per gram.
@@ -235,36 +236,6 @@ impl GramSet {
     }
 }
 
-/// Whether `text` equals `needle` (folded) with ASCII letters of `text`
-/// in either case; eight bytes at a time.
-#[inline]
-fn eq_folded(text: &[u8], needle: &[u8]) -> bool {
-    let mut t = text.chunks_exact(8);
-    let mut n = needle.chunks_exact(8);
-    for (a, b) in (&mut t).zip(&mut n) {
-        let word = |c: &[u8]| c.try_into().map(u64::from_le_bytes).unwrap_or(0);
-        if lower8(word(a)) != word(b) {
-            return false;
-        }
-    }
-    t.remainder()
-        .iter()
-        .zip(n.remainder())
-        .all(|(a, b)| a.to_ascii_lowercase() == *b)
-}
-
-/// Eight bytes with their ASCII capitals lowered (`A`-`Z` get 0x20).
-#[inline]
-fn lower8(x: u64) -> u64 {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let low7 = x & !HIGH;
-    // High bit set where the byte is at least `A`, and where above `Z`.
-    let from_a = low7 + 0x3f3f_3f3f_3f3f_3f3f;
-    let past_z = low7 + 0x2525_2525_2525_2525;
-    let upper = from_a & !past_z & !x & HIGH;
-    x | (upper >> 2)
-}
-
 #[cfg(test)]
 mod tests {
     use super::GramSet;
@@ -324,23 +295,6 @@ mod tests {
             );
             assert_eq!(found(&set, &hay), naive(&needles, &hay), "{hay}");
         }
-    }
-
-    #[test]
-    fn eight_bytes_lowered_as_byte_by_byte() {
-        for b in 0..=255u8 {
-            let word = u64::from_le_bytes([b, b'A', b'z', b'@', b'[', 0x80, 0xc3, b'Z']);
-            let want = u64::from_le_bytes(
-                [b, b'A', b'z', b'@', b'[', 0x80, 0xc3, b'Z'].map(|c| c.to_ascii_lowercase()),
-            );
-            assert_eq!(super::lower8(word), want, "{b:#x}");
-        }
-        assert!(super::eq_folded(b"PowerShell.EXE -x", b"powershell.exe -x"));
-        assert!(!super::eq_folded(
-            b"PowerShell.EXE -y",
-            b"powershell.exe -x"
-        ));
-        assert!(!super::eq_folded(b"PowerShe|l", b"powershell"));
     }
 
     #[test]

@@ -46,19 +46,24 @@ impl Pos {
     /// The test ignoring case, `needle` folded: ASCII text is compared in
     /// place, other text folded first.
     pub(crate) fn test_nocase(self, hay: &str, needle: &str) -> bool {
-        if !ascii_folds(hay) {
+        let (h, n) = (hay.as_bytes(), needle.as_bytes());
+        // The bytes compared, when they are all the test needs: folding
+        // changes ASCII letters only in place, so ASCII ends of a text fold
+        // the same whatever the rest of it holds.
+        let part = match self {
+            Pos::Exact => Some(h),
+            Pos::Prefix => h.get(..n.len()),
+            Pos::Suffix => h.len().checked_sub(n.len()).map(|at| &h[at..]),
+            Pos::Contains => None,
+        };
+        if !(part.is_some_and(<[u8]>::is_ascii) || ascii_folds(hay)) {
             return self.test(&fold(hay), needle);
         }
-        let (h, n) = (hay.as_bytes(), needle.as_bytes());
-        if h.len() < n.len() {
-            return false;
-        }
-        let eq = |t: &[u8]| t.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b);
-        match self {
-            Pos::Exact => h.len() == n.len() && eq(h),
-            Pos::Prefix => eq(&h[..n.len()]),
-            Pos::Suffix => eq(&h[h.len() - n.len()..]),
-            Pos::Contains => find_nocase(h, n),
+        match (self, part) {
+            (Pos::Contains, _) => h.len() >= n.len() && find_nocase(h, n),
+            (_, Some(p)) => (self != Pos::Exact || h.len() == n.len()) && eq_folded(p, n),
+            // A text shorter than the needle.
+            (_, None) => false,
         }
     }
 }
@@ -72,12 +77,37 @@ fn find_nocase(h: &[u8], n: &[u8]) -> bool {
     };
     let other = first.to_ascii_uppercase();
     let last = h.len() - n.len();
-    memchr::memchr2_iter(first, other, &h[..=last]).any(|i| {
-        h[i + 1..i + n.len()]
-            .iter()
-            .zip(rest)
-            .all(|(a, b)| a.to_ascii_lowercase() == *b)
-    })
+    memchr::memchr2_iter(first, other, &h[..=last]).any(|i| eq_folded(&h[i + 1..i + n.len()], rest))
+}
+
+/// Whether `text` equals `needle` (folded) with ASCII letters of `text`
+/// in either case; eight bytes at a time.
+#[inline]
+pub(crate) fn eq_folded(text: &[u8], needle: &[u8]) -> bool {
+    let mut t = text.chunks_exact(8);
+    let mut n = needle.chunks_exact(8);
+    for (a, b) in (&mut t).zip(&mut n) {
+        let word = |c: &[u8]| c.try_into().map(u64::from_le_bytes).unwrap_or(0);
+        if lower8(word(a)) != word(b) {
+            return false;
+        }
+    }
+    t.remainder()
+        .iter()
+        .zip(n.remainder())
+        .all(|(a, b)| a.to_ascii_lowercase() == *b)
+}
+
+/// Eight bytes with their ASCII capitals lowered (`A`-`Z` get 0x20).
+#[inline]
+fn lower8(x: u64) -> u64 {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low7 = x & !HIGH;
+    // High bit set where the byte is at least `A`, and where above `Z`.
+    let from_a = low7 + 0x3f3f_3f3f_3f3f_3f3f;
+    let past_z = low7 + 0x2525_2525_2525_2525;
+    let upper = from_a & !past_z & !x & HIGH;
+    x | (upper >> 2)
 }
 
 /// Whether lower-casing `s` changes ASCII letters only (true of ASCII
@@ -331,5 +361,46 @@ impl Test {
             }
             Test::Never => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Pos, eq_folded, lower8};
+
+    #[test]
+    fn eight_bytes_lowered_as_byte_by_byte() {
+        for b in 0..=255u8 {
+            let word = u64::from_le_bytes([b, b'A', b'z', b'@', b'[', 0x80, 0xc3, b'Z']);
+            let want = u64::from_le_bytes(
+                [b, b'A', b'z', b'@', b'[', 0x80, 0xc3, b'Z'].map(|c| c.to_ascii_lowercase()),
+            );
+            assert_eq!(lower8(word), want, "{b:#x}");
+        }
+        assert!(eq_folded(b"PowerShell.EXE -x", b"powershell.exe -x"));
+        assert!(!eq_folded(
+            b"PowerShell.EXE -y",
+            b"powershell.exe -x"
+        ));
+        assert!(!eq_folded(b"PowerShe|l", b"powershell"));
+    }
+
+    #[test]
+    fn caseless_tests_read_only_the_bytes_they_need() {
+        assert!(Pos::Prefix.test_nocase("C:\\Windows\\é", "c:\\windows"));
+        assert!(Pos::Suffix.test_nocase("é\\CMD.EXE", "\\cmd.exe"));
+        assert!(!Pos::Suffix.test_nocase("é\\CMD.EXE", "\\cmd.ex"));
+        assert!(Pos::Exact.test_nocase("CMD.exe", "cmd.exe"));
+        assert!(!Pos::Exact.test_nocase("CMD.exe ", "cmd.exe"));
+        assert!(!Pos::Prefix.test_nocase("cm", "cmd"));
+        // Non-ASCII where the needle sits: folded first.
+        assert!(Pos::Prefix.test_nocase("ÉCOLE\\x", "école"));
+        assert!(Pos::Contains.test_nocase("une ÉCOLE", "école"));
+        assert!(Pos::Contains.test_nocase("Une École", "école"));
+        assert!(!Pos::Contains.test_nocase("ab", "abc"));
+        // Characters without case are compared as they are.
+        assert!(Pos::Prefix.test_nocase("Microsoft® Windows", "microsoft®"));
+        assert!(Pos::Exact.test_nocase("Microsoft®", "microsoft®"));
+        assert!(!Pos::Suffix.test_nocase("®", "x®"));
     }
 }
