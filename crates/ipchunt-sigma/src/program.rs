@@ -219,6 +219,12 @@ fn scan_value(
     }
 }
 
+/// A literal's word in the bit vectors, and its bit there.
+#[inline]
+fn word(l: u32) -> (usize, u64) {
+    ((l / 64) as usize, 1 << (l % 64))
+}
+
 /// Per-event working memory; reused between events.
 #[derive(Debug, Default)]
 pub struct Scratch {
@@ -246,8 +252,9 @@ impl Scratch {
 
     pub(crate) fn clear(&mut self) {
         for l in self.set.drain(..) {
-            self.bits[(l / 64) as usize] = 0;
-            self.maybe[(l / 64) as usize] = 0;
+            let (w, _) = word(l);
+            self.bits[w] = 0;
+            self.maybe[w] = 0;
         }
         for r in self.touched.drain(..) {
             self.filled[r as usize] = 0;
@@ -257,13 +264,21 @@ impl Scratch {
 
     #[inline]
     fn bit(&self, l: u32) -> bool {
-        self.bits[(l / 64) as usize] & (1 << (l % 64)) != 0
+        let (w, m) = word(l);
+        self.bits[w] & m != 0
+    }
+
+    /// Marks the literal found (its regex, run on demand, held).
+    #[inline]
+    fn set_bit(&mut self, l: u32) {
+        let (w, m) = word(l);
+        self.bits[w] |= m;
     }
 
     /// Whether the literal awaits its regex; it no longer does after.
     #[inline]
     fn take_maybe(&mut self, l: u32) -> bool {
-        let (w, m) = ((l / 64) as usize, 1u64 << (l % 64));
+        let (w, m) = word(l);
         let was = self.maybe[w] & m != 0;
         self.maybe[w] &= !m;
         was
@@ -273,7 +288,7 @@ impl Scratch {
     /// it belongs to; a rule whose groups are all filled is a candidate.
     #[inline]
     fn record(&mut self, l: u32, trigs: &[Trig], found: bool, full: &[u8]) {
-        let (w, m) = ((l / 64) as usize, 1u64 << (l % 64));
+        let (w, m) = word(l);
         if (self.bits[w] | self.maybe[w]) & m != 0 {
             return;
         }
@@ -351,7 +366,7 @@ impl Oracle for EventOracle<'_> {
             return true;
         }
         if self.s.take_maybe(l) && self.t.preds[i].eval(self.ev) {
-            self.s.bits[(l / 64) as usize] |= 1 << (l % 64);
+            self.s.set_bit(l);
             return true;
         }
         false
