@@ -11,6 +11,7 @@ use ipchunt_core::{Event, RuleInfo, Taxonomy};
 use crate::compile::CRule;
 use crate::condition::Oracle;
 use crate::gate::{GateIndex, GateKey};
+use crate::plan::Plan;
 use crate::pred::{Pred, PredId};
 use crate::program::{EventOracle, Program, ScanSink, Scratch, Tables};
 use crate::{LoadedCorrelation, Match, Rejection};
@@ -22,20 +23,11 @@ pub struct Engine {
     pub(crate) tax: Arc<Taxonomy>,
     pub(crate) preds: Vec<Pred>,
     pub(crate) pred_rule: Vec<u32>,
-    /// Per predicate: the id of its target (field or keywords).
-    pub(crate) pred_target: Vec<u32>,
-    pub(crate) scanned: Vec<bool>,
-    /// Per predicate: its literal (see [`crate::plan::Plan`]).
-    pub(crate) lit: Vec<u32>,
-    pub(crate) n_lits: usize,
+    /// How each predicate runs: scanned or not, its literal, its rule's
+    /// trigger groups.
+    pub(crate) plan: Plan,
     pub(crate) rules: Vec<CRule>,
     pub(crate) infos: Vec<Arc<RuleInfo>>,
-    /// Per predicate: the trigger groups of its rule it belongs to (see
-    /// [`crate::plan`]).
-    pub(crate) groups: Vec<u8>,
-    /// Per rule: all its trigger groups (0: evaluated on every event its
-    /// gate admits).
-    pub(crate) full: Vec<u8>,
     /// Per rule: predicates to report when it matches.
     pub(crate) report: Vec<Vec<PredId>>,
     pub(crate) gate: GateIndex,
@@ -75,7 +67,7 @@ pub(crate) struct Parts {
 
 impl Engine {
     pub(crate) fn build(mut p: Parts) -> Engine {
-        let plan = crate::plan::Plan::new(&p.preds, &p.rules);
+        let plan = Plan::new(&p.preds, &p.rules);
         for r in &mut p.rules {
             r.dets.iter_mut().for_each(|d| d.set_spans(&plan.spannable));
         }
@@ -102,13 +94,8 @@ impl Engine {
             tax: p.tax,
             preds: p.preds,
             pred_rule: p.pred_rule,
-            pred_target: plan.pred_target,
-            scanned: plan.scanned,
-            lit: plan.lit,
-            n_lits: plan.n_lits,
+            plan,
             rules: p.rules,
-            groups: plan.groups,
-            full: plan.full,
             report,
             gate,
             rejections: p.rejections,
@@ -215,11 +202,7 @@ impl Engine {
         Tables {
             preds: &self.preds,
             pred_rule: &self.pred_rule,
-            pred_target: &self.pred_target,
-            scanned: &self.scanned,
-            lit: &self.lit,
-            groups: &self.groups,
-            full: &self.full,
+            plan: &self.plan,
         }
     }
 
@@ -257,11 +240,11 @@ impl Engine {
         if prog.empty {
             return;
         }
-        s.fit(self.n_lits, self.rules.len());
+        s.fit(self.plan.n_lits, self.rules.len());
         {
             let mut sink = ScanSink {
                 s,
-                full: &self.full,
+                full: &self.plan.full,
             };
             let mut done = std::mem::take(&mut sink.s.done);
             prog.scan(ev, &self.preds, &mut sink, &mut done);
@@ -303,7 +286,7 @@ impl Engine {
         let mut reported: Vec<u32> = Vec::new();
         for p in &self.report[r as usize] {
             let pred = &self.preds[*p as usize];
-            let tid = self.pred_target[*p as usize];
+            let tid = self.plan.pred_target[*p as usize];
             let field = matches!(pred.target, crate::pred::Target::Field(_));
             if matches!(pred.test, crate::pred::Test::Exists(_))
                 || (field && reported.contains(&tid))

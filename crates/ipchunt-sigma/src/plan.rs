@@ -24,6 +24,7 @@ const COMMON: u32 = 10_000;
 /// one tests the field directly.
 const SHORT: usize = 4;
 
+#[derive(Debug)]
 pub(crate) struct Plan {
     /// Per predicate: the id of its target (field or keywords).
     pub pred_target: Vec<u32>,

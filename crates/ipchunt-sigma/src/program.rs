@@ -11,6 +11,7 @@ use ipchunt_core::{Event, FieldKey, SourceSpec, ValueRef};
 use crate::condition::Oracle;
 use crate::gate::Admitted;
 use crate::literal::{FieldScanner, ScanLit, Sink, Text};
+use crate::plan::Plan;
 use crate::pred::{Field, Pred, PredId, Target};
 
 #[derive(Debug, Default)]
@@ -28,15 +29,7 @@ pub(crate) struct Program {
 pub(crate) struct Tables<'a> {
     pub preds: &'a [Pred],
     pub pred_rule: &'a [u32],
-    pub pred_target: &'a [u32],
-    pub scanned: &'a [bool],
-    /// Per predicate: its literal (scanned predicates that test the same
-    /// thing on the same target share one).
-    pub lit: &'a [u32],
-    /// Per predicate: the trigger groups of its rule it belongs to.
-    pub groups: &'a [u8],
-    /// Per rule: all its trigger groups (0: no literal needed).
-    pub full: &'a [u8],
+    pub plan: &'a Plan,
 }
 
 /// A rule a literal's hit counts for, and the rule's trigger groups it
@@ -55,17 +48,17 @@ fn scanners(preds: &[PredId], t: &Tables<'_>) -> Vec<FieldScanner> {
     let mut at: AHashMap<u32, usize> = AHashMap::new();
     for p in preds {
         let i = *p as usize;
-        let group = groups.entry(t.pred_target[i]).or_default();
-        let k = *at.entry(t.lit[i]).or_insert_with(|| {
+        let group = groups.entry(t.plan.pred_target[i]).or_default();
+        let k = *at.entry(t.plan.lit[i]).or_insert_with(|| {
             group.push(ScanLit {
-                lit: t.lit[i],
+                lit: t.plan.lit[i],
                 pred: *p,
                 test: &t.preds[i].test,
                 rules: Vec::new(),
             });
             group.len() - 1
         });
-        let (rule, mask) = (t.pred_rule[i], t.groups[i]);
+        let (rule, mask) = (t.pred_rule[i], t.plan.groups[i]);
         if mask != 0 {
             match group[k].rules.iter_mut().find(|x| x.rule == rule) {
                 Some(x) => x.mask |= mask,
@@ -89,16 +82,16 @@ fn scanners(preds: &[PredId], t: &Tables<'_>) -> Vec<FieldScanner> {
 
 impl Program {
     pub(crate) fn build(admitted: Admitted, t: &Tables<'_>) -> Program {
-        let mut in_set = vec![false; t.full.len()];
+        let mut in_set = vec![false; t.plan.full.len()];
         let mut always = Vec::new();
         for r in &admitted.rules {
             in_set[*r as usize] = true;
-            if t.full[*r as usize] == 0 {
+            if t.plan.full[*r as usize] == 0 {
                 always.push(*r);
             }
         }
         let preds: Vec<PredId> = (0..t.preds.len())
-            .filter(|i| t.scanned[*i] && in_set[t.pred_rule[*i] as usize])
+            .filter(|i| t.plan.scanned[*i] && in_set[t.pred_rule[*i] as usize])
             .map(|i| i as PredId)
             .collect();
         let scanners = scanners(&preds, t);
@@ -351,6 +344,7 @@ impl Oracle for EventOracle<'_> {
     fn any_in(&mut self, lo: PredId, hi: PredId) -> bool {
         let s = &self.s;
         self.t
+            .plan
             .lit
             .get(lo as usize..hi as usize)
             .is_some_and(|lits| lits.iter().any(|l| s.bit(*l)))
@@ -358,10 +352,10 @@ impl Oracle for EventOracle<'_> {
 
     fn pred(&mut self, p: PredId) -> bool {
         let i = p as usize;
-        if !self.t.scanned[i] {
+        if !self.t.plan.scanned[i] {
             return self.t.preds[i].eval(self.ev);
         }
-        let l = self.t.lit[i];
+        let l = self.t.plan.lit[i];
         if self.s.bit(l) {
             return true;
         }
