@@ -45,12 +45,17 @@ impl LazyRegex {
 /// Checks a pattern (syntax, and size when it could exceed the limit)
 /// and keeps it for compiling on first use.
 pub(crate) fn build(pattern: &str) -> Result<LazyRegex, Refusal> {
+    build_parsed(pattern, regex_syntax::parse(pattern).is_ok())
+}
+
+/// [`build`] for a pattern whose syntax was checked (`parses`).
+fn build_parsed(pattern: &str, parses: bool) -> Result<LazyRegex, Refusal> {
     let counted = pattern
         .as_bytes()
         .windows(2)
         .any(|w| w[0] == b'{' && w[1].is_ascii_digit());
     let re = OnceLock::new();
-    if counted || pattern.len() > SYNTAX_ONLY || regex_syntax::parse(pattern).is_err() {
+    if counted || pattern.len() > SYNTAX_ONLY || !parses {
         // The full build, for its verdict and its error's wording; kept,
         // as it may be slow to build again (`\w{1,64}` takes tens of
         // milliseconds).
@@ -94,9 +99,11 @@ pub(crate) fn compile(v: &SigmaValue, (i, m, s): (bool, bool, bool)) -> Result<T
         format!("(?{flags}){}", text.original)
     };
     let pattern = super::pcre::ascii_classes(&pattern);
-    let re = build(&pattern)?;
+    // Parsed once: for the syntax check and for the trigger literals.
+    let hir = regex_syntax::parse(&pattern).ok();
+    let re = build_parsed(&pattern, hir.is_some())?;
     Ok(Test::Regex {
-        triggers: triggers(&pattern),
+        triggers: hir.as_ref().map(triggers).unwrap_or_default(),
         re,
     })
 }
@@ -104,11 +111,9 @@ pub(crate) fn compile(v: &SigmaValue, (i, m, s): (bool, bool, bool)) -> Result<T
 /// Literals one of which every match contains, folded to lower case: its
 /// required prefixes, or literals inside it when those are longer; empty
 /// when neither exists.
-fn triggers(pattern: &str) -> Vec<Box<str>> {
-    let prefixes = required_prefixes(pattern);
-    let inner = regex_syntax::parse(pattern)
-        .ok()
-        .and_then(|h| inner(&h))
+fn triggers(hir: &Hir) -> Vec<Box<str>> {
+    let prefixes = required_prefixes(hir);
+    let inner = inner(hir)
         .map(|set| set.into_iter().map(Box::from).collect::<Vec<_>>())
         .unwrap_or_default();
     if shortest(&inner) > shortest(&prefixes) {
@@ -208,11 +213,8 @@ const MAX_TRIGGERS: usize = 64;
 
 /// Literals one of which starts every match of the regex, folded to lower
 /// case; empty when the regex has no such finite, non-empty set.
-fn required_prefixes(pattern: &str) -> Vec<Box<str>> {
-    let Ok(hir) = regex_syntax::parse(pattern) else {
-        return Vec::new();
-    };
-    let seq = regex_syntax::hir::literal::Extractor::new().extract(&hir);
+fn required_prefixes(hir: &Hir) -> Vec<Box<str>> {
+    let seq = regex_syntax::hir::literal::Extractor::new().extract(hir);
     let Some(lits) = seq.literals() else {
         return Vec::new();
     };
@@ -237,7 +239,19 @@ fn required_prefixes(pattern: &str) -> Vec<Box<str>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{required_prefixes, triggers};
+    use regex_syntax::hir::Hir;
+
+    fn parse(p: &str) -> Hir {
+        regex_syntax::parse(p).expect("valid pattern")
+    }
+
+    fn triggers(p: &str) -> Vec<Box<str>> {
+        super::triggers(&parse(p))
+    }
+
+    fn required_prefixes(p: &str) -> Vec<Box<str>> {
+        super::required_prefixes(&parse(p))
+    }
 
     #[test]
     fn literals_inside_regexes() {
