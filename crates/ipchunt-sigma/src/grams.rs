@@ -5,10 +5,10 @@
 //! 4-grams (a few kilobytes at most, so it stays in the first-level cache)
 //! tells at which text positions an indexed gram may sit; only there is a
 //! table of the exact grams probed and its needles compared with the text
-//! in place. Needles shorter than a gram go to a [`ShortSet`]
-//! automaton. Compared with one automaton over thousands of needles, whose
-//! states do not fit in any cache, the common case (no gram at a position)
-//! costs a load, a multiply and a bit test.
+//! in place. Needles shorter than a gram go to a [`ShortSet`]. Compared
+//! with one automaton over thousands of needles, whose states do not fit
+//! in any cache, the common case (no gram at a position) costs a load, a
+//! multiply and a bit test.
 
 use crate::pred::eq_folded;
 use crate::short::ShortSet;

@@ -50,7 +50,7 @@ struct Automaton {
     anywhere: bool,
 }
 
-/// Needles for one automaton, deduplicated.
+/// Needles for one automaton or gram set, deduplicated.
 #[derive(Default)]
 struct Needles {
     list: Vec<String>,

@@ -1,8 +1,9 @@
 //! Predicates: one test of one value against one field. Every value of every
 //! detection item of every rule becomes one predicate with a global id.
 //!
-//! Literal predicates are decided by the field scanners (one automaton per
-//! field); the others are evaluated directly when a condition needs them.
+//! Literal predicates are decided by the field scanners (one scan per
+//! field, see `literal.rs`); the others are evaluated directly when a
+//! condition needs them.
 
 use ipchunt_core::{Event, FieldKey, Taxonomy, ValueRef};
 
