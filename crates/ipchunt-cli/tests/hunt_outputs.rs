@@ -210,7 +210,7 @@ fn stdin_streams_detections() {
 #[test]
 fn a_stream_detection_is_written_before_the_stream_ends() {
     use std::io::{BufRead, BufReader, Write};
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     use std::sync::mpsc;
     use std::time::Duration;
 
@@ -229,13 +229,7 @@ fn a_stream_detection_is_written_before_the_stream_ends() {
         args.push("--rules".into());
         args.push(c.join("sigma/rules/windows").display().to_string());
     }
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("ipchunt"))
-        .args(&args)
-        .current_dir(common::repo())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = common::spawn_piped(&args, Stdio::inherit());
     // Written at once, possibly while the rules are still loading; stdin
     // stays open.
     let mut stdin = child.stdin.take().unwrap();
@@ -291,22 +285,12 @@ fn detections_past_the_memory_limit_wait_on_disk_and_come_back_the_same() {
 }
 
 /// `ipchunt hunt ... | head`: the reader goes away after a line.
-fn first_line_then_close(
-    args: &[String],
-    stdin: Option<&str>,
-) -> (Option<i32>, String, std::time::Duration) {
+fn first_line_then_close(args: &[String], stdin: Option<&str>) -> (Option<i32>, String) {
     use std::io::{BufRead, BufReader, Read, Write};
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     use std::time::{Duration, Instant};
 
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("ipchunt"))
-        .args(args)
-        .current_dir(common::repo())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = common::spawn_piped(args, Stdio::piped());
     let mut input = child.stdin.take().unwrap();
     if let Some(text) = stdin {
         input.write_all(text.as_bytes()).unwrap();
@@ -341,7 +325,7 @@ fn first_line_then_close(
     };
     stderr.read_to_string(&mut err).unwrap();
     drop(input);
-    (status.code(), err, closed.elapsed())
+    (status.code(), err)
 }
 
 #[test]
@@ -359,7 +343,7 @@ fn a_reader_that_goes_away_ends_the_hunt_quietly() {
         args.push(c.join("sigma/rules/windows").display().to_string());
         want = 5;
     }
-    let (code, err, _) = first_line_then_close(&args, None);
+    let (code, err) = first_line_then_close(&args, None);
     assert_eq!(code, Some(want), "{err}");
     assert!(!err.contains("error"), "{err}");
 
@@ -369,7 +353,7 @@ fn a_reader_that_goes_away_ends_the_hunt_quietly() {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let (code, err, _) = first_line_then_close(&args, Some(&events));
+    let (code, err) = first_line_then_close(&args, Some(&events));
     assert_eq!(code, Some(1), "{err}");
     assert!(!err.contains("error"), "{err}");
 }

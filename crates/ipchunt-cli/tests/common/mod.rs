@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::process::Output;
+use std::process::{Child, Output, Stdio};
 
 use assert_cmd::Command;
 
@@ -30,6 +30,20 @@ pub fn ipchunt() -> Command {
     c.current_dir(repo());
     c.env_remove("NO_COLOR");
     c
+}
+
+/// `ipchunt args` started in the repository with its standard input and
+/// output piped, for a test that talks to it while it runs; `stderr` says
+/// where its standard error goes.
+pub fn spawn_piped(args: &[String], stderr: Stdio) -> Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("ipchunt"))
+        .args(args)
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("ipchunt starts")
 }
 
 pub fn stdout(o: &Output) -> String {
