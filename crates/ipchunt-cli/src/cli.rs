@@ -260,3 +260,11 @@ pub enum ListFormat {
     Table,
     Jsonl,
 }
+
+/// The worker threads `--threads N` asks for: `N`, or one per core for 0.
+pub fn worker_threads(n: usize) -> usize {
+    match n {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}

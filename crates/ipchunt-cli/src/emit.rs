@@ -66,11 +66,7 @@ where
     // The HTML report shows each detection's IPC window; the other
     // outputs need only the assessment.
     let full = keep_enriched;
-    let threads = match threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    }
-    .max(1);
+    let threads = crate::cli::worker_threads(threads);
     let (render, mut out) = match writer.map(DetectionWriter::split) {
         Some((r, o)) => (Some(r), Some(o)),
         None => (None, None),

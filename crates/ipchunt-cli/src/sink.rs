@@ -158,10 +158,7 @@ impl HuntSink<'_> {
     /// threads.
     pub fn finish_pending(&self, threads: usize) {
         let ready = self.rules.wait();
-        let threads = match threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n => n,
-        };
+        let threads = crate::cli::worker_threads(threads);
         std::thread::scope(|s| {
             for _ in 1..threads {
                 s.spawn(|| self.run(ready, Vec::new()));
