@@ -132,12 +132,11 @@ pub fn run(args: HuntArgs) -> Result<Exit> {
             (report, sink.correlation_inputs, sink.counters, sink.bad)
         });
         for d in rx.iter().flatten() {
+            summary.add(&d);
             if !streaming {
-                summary.add(&d);
                 found.push(d);
                 continue;
             }
-            summary.add(&d);
             if let Some(w) = writer.as_mut()
                 && let Err(e) = write_one(w, investigation.as_ref(), &d)
             {
