@@ -50,7 +50,7 @@ pub(crate) fn documents(text: &str) -> Result<Vec<Value>, Decline> {
                 return Err("document marker with content, or document end");
             }
             if explicit || current.iter().any(|l| !l.is_void()) {
-                docs.push(document(&current, false)?);
+                docs.push(document(std::mem::take(&mut current), false)?);
             }
             current.clear();
             explicit = true;
@@ -62,7 +62,7 @@ pub(crate) fn documents(text: &str) -> Result<Vec<Value>, Decline> {
         current.push(line);
     }
     if current.iter().any(|l| !l.is_void()) {
-        docs.push(document(&current, !text.ends_with('\n'))?);
+        docs.push(document(current, !text.ends_with('\n'))?);
     } else if explicit {
         return Err("empty document");
     }
@@ -90,9 +90,9 @@ fn plain_characters(text: &str) -> bool {
 }
 
 /// `open_end`: the last line has no line break after it.
-fn document(lines: &[Line<'_>], open_end: bool) -> Result<Value, Decline> {
+fn document(lines: Vec<Line<'_>>, open_end: bool) -> Result<Value, Decline> {
     let mut p = Reader {
-        lines: lines.to_vec(),
+        lines,
         pos: 0,
         open_end,
     };
@@ -138,10 +138,6 @@ impl<'a> Reader<'a> {
                 break;
             }
             let (key, rest) = split_key(line.text)?.ok_or("mapping line without a key")?;
-            let key = Value::String(key);
-            if map.contains_key(&key) {
-                return Err("duplicate key");
-            }
             self.pos += 1;
             let rest = if rest.starts_with('#') { "" } else { rest };
             let value = if rest.is_empty() {
@@ -155,7 +151,9 @@ impl<'a> Reader<'a> {
             } else {
                 self.inline(rest, indent)?
             };
-            map.insert(key, value);
+            if map.insert(Value::String(key), value).is_some() {
+                return Err("duplicate key");
+            }
         }
         Ok(Value::Mapping(map))
     }
