@@ -75,18 +75,14 @@ pub(crate) fn documents(text: &str) -> Result<Vec<Value>, Decline> {
 /// No tab, carriage return or other character a YAML reader may treat
 /// specially (control characters, Unicode line breaks, byte order marks).
 fn plain_characters(text: &str) -> bool {
-    let ascii_ok = |b: &u8| (*b >= 0x20 && *b != 0x7f) || *b == b'\n' || *b >= 0x80;
-    if !text.as_bytes().iter().all(ascii_ok) {
-        return false;
-    }
-    text.is_ascii()
-        || !text.chars().any(|c| {
-            matches!(
-                c,
-                '\u{7f}'
-                    ..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
-            )
-        })
+    text.chars().all(|c| {
+        c == '\n'
+            || !(c.is_control()
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                ))
+    })
 }
 
 /// `open_end`: the last line has no line break after it.
