@@ -82,11 +82,9 @@ pub(super) fn typed(s: &str) -> Result<Value, Decline> {
         return Ok(Value::String(s.to_owned()));
     }
     if all_digits && digits.len() <= 18 {
-        let n: i64 = std::str::from_utf8(digits)
-            .ok()
-            .and_then(|d| d.parse().ok())
-            .ok_or("integer")?;
-        return Ok(Value::Number(Number::from(if neg { -n } else { n })));
+        // At most 18 digits, with or without a minus: always an i64.
+        let n: i64 = s.parse().map_err(|_| "integer")?;
+        return Ok(Value::Number(Number::from(n)));
     }
     if all_digits || neg {
         return Err("plain scalar that may be a number");
