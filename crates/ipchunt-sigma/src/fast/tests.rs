@@ -9,6 +9,7 @@ use serde::Deserialize;
 use yaml_serde::Value;
 
 use super::{read, scalar, yaml};
+use crate::load::{Entry, walk};
 
 fn corpus() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
@@ -23,19 +24,17 @@ fn corpus() -> Option<PathBuf> {
     }
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut paths: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            walk(&p, out);
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
-            out.push(p);
-        }
-    }
+/// The rule files under `dir`, in the order loading walks them.
+fn rule_files(dir: &Path) -> Vec<PathBuf> {
+    let mut entries = Vec::new();
+    walk(dir, &mut entries);
+    entries
+        .into_iter()
+        .filter_map(|e| match e {
+            Entry::File(p) => Some(p),
+            Entry::Unreadable(_) => None,
+        })
+        .collect()
 }
 
 /// What `yaml_serde` reads from `text`, or `None` on a YAML error.
@@ -82,9 +81,7 @@ fn corpus_files_read_as_the_parser_reads_them() {
     let mut reasons: BTreeMap<&str, (usize, String)> = BTreeMap::new();
     let mut files = 0;
     for d in dirs {
-        let mut paths = Vec::new();
-        walk(&root.join(d), &mut paths);
-        for p in paths {
+        for p in rule_files(&root.join(d)) {
             let Ok(text) = std::fs::read_to_string(&p) else {
                 continue;
             };
@@ -324,11 +321,7 @@ fn what_the_parser_warns_about_is_declined() {
 #[test]
 fn edited_corpus_texts_read_as_the_parser_reads_them() {
     let Some(root) = corpus() else { return };
-    let mut paths = Vec::new();
-    walk(
-        &root.join("sigma/rules/windows/process_creation"),
-        &mut paths,
-    );
+    let paths = rule_files(&root.join("sigma/rules/windows/process_creation"));
     let inserts = [
         " ", ":", "-", "'", "\"", "#", "|", ">", "\n", "[", "]", "{", "&", "*", "!", "0", ".",
         "\\", ": ", "- ", "\n  ", "\n- ", "?",
