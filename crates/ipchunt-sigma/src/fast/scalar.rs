@@ -7,8 +7,11 @@ use super::yaml::Decline;
 
 pub(super) fn starts_with_indicator(s: &str) -> bool {
     let b = s.as_bytes();
+    let Some(first) = b.first() else {
+        return false;
+    };
     matches!(
-        b[0],
+        first,
         b'[' | b']'
             | b'{'
             | b'}'
@@ -25,7 +28,7 @@ pub(super) fn starts_with_indicator(s: &str) -> bool {
             | b'`'
             | b','
             | b':'
-    ) || (matches!(b[0], b'-' | b'?') && b.get(1).is_none_or(|c| *c == b' '))
+    ) || (matches!(first, b'-' | b'?') && b.get(1).is_none_or(|c| *c == b' '))
 }
 
 /// The text before a comment (` #`), without trailing spaces.

@@ -197,10 +197,10 @@ impl<'a> Reader<'a> {
     /// A value that starts on its key's (or item's) line; `indent` is the
     /// indentation of the structure it belongs to.
     fn inline(&mut self, text: &str, indent: usize) -> Result<Value, Decline> {
-        let v = match text.as_bytes()[0] {
-            b'|' | b'>' => return self.block_scalar(text, indent),
-            b'[' => flow_sequence(text)?,
-            b'\'' | b'"' => {
+        let v = match text.as_bytes().first() {
+            Some(b'|' | b'>') => return self.block_scalar(text, indent),
+            Some(b'[') => flow_sequence(text)?,
+            Some(b'\'' | b'"') => {
                 let (s, rest) = quoted(text)?;
                 end_of_line(rest)?;
                 Value::String(s)
