@@ -142,9 +142,7 @@ impl End<'_> {
             }
             End::Ep(e) => {
                 out.push_str("ep:");
-                out.push_str(e.kind.as_str());
-                out.push(':');
-                out.push_str(&e.name);
+                e.write_key(out);
             }
         }
     }

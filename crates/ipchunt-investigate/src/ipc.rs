@@ -150,7 +150,16 @@ impl Endpoint {
 
     /// `kind:name`, the endpoint's key in graphs and baselines.
     pub fn key(&self) -> String {
-        format!("{}:{}", self.kind.as_str(), self.name)
+        let mut key = String::new();
+        self.write_key(&mut key);
+        key
+    }
+
+    /// Appends [`Endpoint::key`] to `out`.
+    pub(crate) fn write_key(&self, out: &mut String) {
+        out.push_str(self.kind.as_str());
+        out.push(':');
+        out.push_str(&self.name);
     }
 }
 
