@@ -114,31 +114,31 @@ mod tests {
 
     #[test]
     fn paths_join_once() {
-        assert_eq!(
-            join_path(Some("C:\\Windows\\System32\\cmd.exe"), Some("cmd.exe")).as_deref(),
-            Some("C:\\Windows\\System32\\cmd.exe")
-        );
-        assert_eq!(
-            join_path(Some("C:\\Windows\\System32\\"), Some("cmd.exe")).as_deref(),
-            Some("C:\\Windows\\System32\\cmd.exe")
-        );
-        assert_eq!(
-            join_path(Some("/usr/bin"), Some("curl")).as_deref(),
-            Some("/usr/bin/curl")
-        );
-        assert_eq!(
-            join_path(Some("C:\\Tools\\notcmd.exe"), Some("cmd.exe")).as_deref(),
-            Some("C:\\Tools\\notcmd.exe\\cmd.exe")
-        );
-        assert_eq!(
-            join_path(Some("C:\\WINDOWS\\System32\\CMD.EXE"), Some("cmd.exe")).as_deref(),
-            Some("C:\\WINDOWS\\System32\\CMD.EXE")
-        );
-        assert_eq!(
-            join_path(Some("cmd.exe"), Some("cmd.exe")).as_deref(),
-            Some("cmd.exe/cmd.exe")
-        );
-        assert_eq!(join_path(None, None), None);
+        let sys32 = "C:\\Windows\\System32\\cmd.exe";
+        let upper = "C:\\WINDOWS\\System32\\CMD.EXE";
+        for (folder, file, want) in [
+            (Some(sys32), Some("cmd.exe"), Some(sys32)),
+            (
+                Some("C:\\Windows\\System32\\"),
+                Some("cmd.exe"),
+                Some(sys32),
+            ),
+            (Some("/usr/bin"), Some("curl"), Some("/usr/bin/curl")),
+            (
+                Some("C:\\Tools\\notcmd.exe"),
+                Some("cmd.exe"),
+                Some("C:\\Tools\\notcmd.exe\\cmd.exe"),
+            ),
+            (Some(upper), Some("cmd.exe"), Some(upper)),
+            (Some("cmd.exe"), Some("cmd.exe"), Some("cmd.exe/cmd.exe")),
+            (None, None, None),
+        ] {
+            assert_eq!(
+                join_path(folder, file).as_deref(),
+                want,
+                "{folder:?} + {file:?}"
+            );
+        }
     }
 
     #[test]
