@@ -379,10 +379,7 @@ mod tests {
             assert_eq!(lower8(word), want, "{b:#x}");
         }
         assert!(eq_folded(b"PowerShell.EXE -x", b"powershell.exe -x"));
-        assert!(!eq_folded(
-            b"PowerShell.EXE -y",
-            b"powershell.exe -x"
-        ));
+        assert!(!eq_folded(b"PowerShell.EXE -y", b"powershell.exe -x"));
         assert!(!eq_folded(b"PowerShe|l", b"powershell"));
     }
 
