@@ -2,6 +2,8 @@
 //! from a text's start, suffixes walked from its end. A walk costs at most
 //! the length of the longest needle, whatever the number of needles.
 
+use crate::pred::eq_folded;
+
 /// What reaching a node means, for the caller's hit list.
 #[derive(Debug, Default)]
 struct Node {
@@ -93,6 +95,10 @@ impl Trie {
                     end = to as usize;
                 }
             }
+            if self.backward {
+                // In text order, to be compared with the text in one go.
+                f.labels[label_at as usize..].reverse();
+            }
             let n = &self.nodes[end];
             f.nodes.push(FrozenNode {
                 edges: f.edge_bytes.len() as u32,
@@ -125,7 +131,8 @@ struct FrozenNode {
     here: u32,
     n_here: u32,
     /// Bytes that follow this node's own byte before its payloads and
-    /// edges (a folded chain of single children).
+    /// edges (a folded chain of single children), in text order (for a
+    /// backward trie, the reverse of the walk's order).
     label: u32,
     n_label: u32,
 }
@@ -152,10 +159,25 @@ impl Frozen {
     /// calling `found(payload, depth)` for each needle that sits at the
     /// text's start (or end, for a backward trie).
     #[inline]
-    pub(crate) fn walk(&self, text: &[u8], fold: bool, mut found: impl FnMut(u32, usize)) {
+    pub(crate) fn walk(&self, text: &[u8], fold: bool, found: impl FnMut(u32, usize)) {
+        if self.backward {
+            self.walk_from::<true>(text, fold, found);
+        } else {
+            self.walk_from::<false>(text, fold, found);
+        }
+    }
+
+    #[inline]
+    fn walk_from<const BACK: bool>(
+        &self,
+        text: &[u8],
+        fold: bool,
+        mut found: impl FnMut(u32, usize),
+    ) {
         let n = text.len();
+        // The text's byte `depth` bytes in from the walk's end.
         let byte = |depth: usize| {
-            let b = if self.backward {
+            let b = if BACK {
                 text[n - 1 - depth]
             } else {
                 text[depth]
@@ -168,14 +190,27 @@ impl Frozen {
         let mut cur = self.root[byte(0) as usize];
         // Bytes of the text consumed.
         let mut depth = 1;
-        while cur != u32::MAX {
-            let node = self.nodes[cur as usize];
-            let l = node.label as usize;
-            for want in &self.labels[l..l + node.n_label as usize] {
-                if depth == n || byte(depth) != *want {
+        while let Some(node) = self.nodes.get(cur as usize) {
+            let len = node.n_label as usize;
+            if len > 0 {
+                if n - depth < len {
                     return;
                 }
-                depth += 1;
+                let l = node.label as usize;
+                let want = &self.labels[l..l + len];
+                let got = if BACK {
+                    &text[n - depth - len..n - depth]
+                } else {
+                    &text[depth..depth + len]
+                };
+                if !(if fold {
+                    eq_folded(got, want)
+                } else {
+                    got == want
+                }) {
+                    return;
+                }
+                depth += len;
             }
             if node.n_here > 0 {
                 let h = node.here as usize;
@@ -192,7 +227,7 @@ impl Frozen {
             let edges = &self.edge_bytes[e..e + node.n_edges as usize];
             cur = match edges.iter().position(|x| *x == b) {
                 Some(i) => self.edge_to[e + i],
-                None => u32::MAX,
+                None => return,
             };
         }
     }
@@ -270,6 +305,11 @@ mod tests {
                     .collect();
                 want.sort_unstable();
                 assert_eq!(got, want, "{text:?} backward={backward}");
+                // Text folded beforehand is walked as it is.
+                let mut got = Vec::new();
+                t.walk(lower.as_bytes(), false, |p, d| got.push((p, d)));
+                got.sort_unstable();
+                assert_eq!(got, want, "{lower:?} backward={backward}, not folding");
             }
         }
     }
