@@ -150,8 +150,19 @@ pub(crate) struct Text<'a> {
 }
 
 impl<'a> Text<'a> {
-    pub(crate) fn of(v: ValueRef<'a>) -> Option<Text<'a>> {
-        let text = v.text()?;
+    /// The text of `v`; an integer is written in `num` (no allocation:
+    /// scanning every value for keywords meets many).
+    pub(crate) fn of<'v: 'a>(v: ValueRef<'v>, num: &'a mut itoa::Buffer) -> Option<Text<'a>> {
+        let text = match v {
+            ValueRef::Int(i) => {
+                return Some(Text {
+                    text: Cow::Borrowed(num.format(i)),
+                    folded: None,
+                    ascii: true,
+                });
+            }
+            other => other.text()?,
+        };
         let ascii = ascii_folds(&text);
         let folded = (!ascii).then(|| fold(&text).into_owned());
         Some(Text {
@@ -264,7 +275,7 @@ impl FieldScanner {
             }
             return;
         }
-        if let Some(t) = Text::of(v) {
+        if let Some(t) = Text::of(v, &mut itoa::Buffer::new()) {
             self.scan_text(v, &t, preds, sink);
         }
     }

@@ -204,7 +204,8 @@ fn scan_value(
         }
         return;
     }
-    let Some(t) = Text::of(v) else {
+    let mut num = itoa::Buffer::new();
+    let Some(t) = Text::of(v, &mut num) else {
         return;
     };
     for sc in scs.into_iter().flatten() {
