@@ -181,6 +181,8 @@ impl<'a> Text<'a> {
 /// Receives the literals a scan finds.
 pub(crate) trait Sink {
     fn is_set(&self, lit: u32) -> bool;
+    /// Whether the literal is found or pending.
+    fn is_known(&self, lit: u32) -> bool;
     /// The literal holds; it counts for `rules`.
     fn set(&mut self, lit: u32, rules: &[Trig]);
     /// The literal may hold (its regex decides later); it counts for
@@ -255,7 +257,7 @@ impl FieldScanner {
     /// Records a hit with the sink.
     #[inline]
     fn hit(&self, h: &Hit, sink: &mut impl Sink) {
-        if sink.is_set(h.lit) {
+        if sink.is_known(h.lit) {
             return;
         }
         let first = h.first as usize;
@@ -335,11 +337,8 @@ impl FieldScanner {
 
     /// Runs a gram set over `hay` (ASCII text as it is, other text folded).
     fn run_grams(&self, g: &Grams, hay: &str, sink: &mut impl Sink) {
-        let mut seen = Seen::default();
+        // A needle met again in the text costs a bit test per hit.
         g.set.find(hay.as_bytes(), |pat| {
-            if seen.again(pat) {
-                return;
-            }
             for h in &g.hits[pat as usize] {
                 self.hit(h, sink);
             }

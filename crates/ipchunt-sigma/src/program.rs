@@ -323,6 +323,11 @@ impl Sink for ScanSink<'_> {
         self.s.bit(l)
     }
     #[inline]
+    fn is_known(&self, l: u32) -> bool {
+        let (w, m) = word(l);
+        (self.s.bits[w] | self.s.maybe[w]) & m != 0
+    }
+    #[inline]
     fn set(&mut self, l: u32, trigs: &[Trig]) {
         self.s.record(l, trigs, true, self.full);
     }
