@@ -246,9 +246,9 @@ impl Engine {
                 s,
                 full: &self.plan.full,
             };
-            let mut done = std::mem::take(&mut sink.s.done);
-            prog.scan(ev, &self.preds, &mut sink, &mut done);
-            sink.s.done = done;
+            let mut bufs = std::mem::take(&mut sink.s.bufs);
+            prog.scan(ev, &self.preds, &mut sink, &mut bufs);
+            sink.s.bufs = bufs;
         }
         s.candidates.extend(&prog.always);
         let mut cands = std::mem::take(&mut s.candidates);

@@ -175,6 +175,11 @@ impl GramSet {
         }
     }
 
+    /// Whether a needle holds byte `b` (folded).
+    pub(crate) fn holds(&self, b: u8) -> bool {
+        self.bytes.contains(&b)
+    }
+
     /// Calls `found` with the id of each needle found in `hay` (ASCII
     /// letters of `hay` in either case; other text folded beforehand),
     /// once per occurrence.

@@ -314,6 +314,25 @@ impl FieldScanner {
             self.ends.walk(hay.as_bytes(), t.ascii, &mut anchored);
         }
         if let Some(g) = &self.contains {
+            self.run_grams(g, hay.as_bytes(), sink);
+        }
+    }
+
+    /// Whether the scanner searches needles found anywhere only, none of
+    /// which holds `sep`: then values joined by `sep` may be scanned in one
+    /// go ([`FieldScanner::scan_bytes`]).
+    pub(crate) fn joinable(&self, sep: u8) -> bool {
+        self.starts.is_empty()
+            && self.ends.is_empty()
+            && self.cased.is_none()
+            && self.fallback.is_empty()
+            && self.contains.as_ref().is_some_and(|g| !g.set.holds(sep))
+    }
+
+    /// Scans prepared text (ASCII as it is, other text folded) for the
+    /// needles found anywhere.
+    pub(crate) fn scan_bytes(&self, hay: &[u8], sink: &mut impl Sink) {
+        if let Some(g) = &self.contains {
             self.run_grams(g, hay, sink);
         }
     }
@@ -336,9 +355,9 @@ impl FieldScanner {
     }
 
     /// Runs a gram set over `hay` (ASCII text as it is, other text folded).
-    fn run_grams(&self, g: &Grams, hay: &str, sink: &mut impl Sink) {
+    fn run_grams(&self, g: &Grams, hay: &[u8], sink: &mut impl Sink) {
         // A needle met again in the text costs a bit test per hit.
-        g.set.find(hay.as_bytes(), |pat| {
+        g.set.find(hay, |pat| {
             for h in &g.hits[pat as usize] {
                 self.hit(h, sink);
             }

@@ -148,22 +148,40 @@ impl Routes {
     }
 }
 
+/// Working memory of [`Program::scan`], kept between events.
+#[derive(Debug, Default)]
+pub(crate) struct ScanBufs {
+    /// Scanners of repeated unknown names met (the first value counts, as
+    /// a lookup finds it).
+    done: Vec<u32>,
+    /// The event's values joined for the keyword scanner.
+    joined: Vec<u8>,
+}
+
+/// Between joined values: a byte no keyword needle holds, so no match
+/// spans two values.
+const JOIN: u8 = 0;
+
 impl Program {
     /// Runs the scanners over the event: each stored field once, for its
-    /// own scanner and the keyword scanner; looked-up fields after.
-    /// `done` is working memory (scanners of repeated unknown names: the
-    /// first value counts, as a lookup finds it).
+    /// own scanner and the keyword scanner; looked-up fields after. When
+    /// the keyword scanner searches needles found anywhere only, the
+    /// values are joined and it runs once over them all.
     pub(crate) fn scan(
         &self,
         ev: &Event,
         preds: &[Pred],
         sink: &mut impl Sink,
-        done: &mut Vec<u32>,
+        bufs: &mut ScanBufs,
     ) {
         let r = &self.routes;
         let kw = r.keywords.map(|i| &self.scanners[i as usize]);
+        let join = kw.filter(|k| k.joinable(JOIN));
         if kw.is_some() || !r.known.is_empty() || !r.other.is_empty() {
-            done.clear();
+            bufs.done.clear();
+            bufs.joined.clear();
+            let done = &mut bufs.done;
+            let mut to = Kw::of(kw, join.is_some(), &mut bufs.joined);
             for (k, v) in ev.fields() {
                 let at = match k {
                     FieldKey::Known(id) => r.known.get(id.0 as usize).copied(),
@@ -174,10 +192,13 @@ impl Program {
                     }),
                 };
                 let own = at.and_then(|i| self.scanners.get(i as usize));
-                if own.is_some() || kw.is_some() {
-                    scan_value([own, kw], v.as_ref(), preds, sink);
+                if own.is_some() || !matches!(to, Kw::None) {
+                    scan_value(own, &mut to, v.as_ref(), preds, sink);
                 }
             }
+        }
+        if let Some(k) = join {
+            k.scan_bytes(&bufs.joined, sink);
         }
         for i in &r.looked_up {
             let sc = &self.scanners[*i as usize];
@@ -190,17 +211,35 @@ impl Program {
     }
 }
 
-/// Scans one value (each element of a list) with up to two scanners,
-/// preparing its text once.
+/// Where the keyword scanner's share of a value goes.
+enum Kw<'a> {
+    None,
+    Scan(&'a FieldScanner),
+    Join(&'a mut Vec<u8>),
+}
+
+impl<'a> Kw<'a> {
+    fn of(kw: Option<&'a FieldScanner>, join: bool, buf: &'a mut Vec<u8>) -> Kw<'a> {
+        match kw {
+            None => Kw::None,
+            Some(_) if join => Kw::Join(buf),
+            Some(k) => Kw::Scan(k),
+        }
+    }
+}
+
+/// Scans one value (each element of a list) with its own scanner and
+/// the keyword scanner, preparing its text once.
 fn scan_value(
-    scs: [Option<&FieldScanner>; 2],
+    own: Option<&FieldScanner>,
+    kw: &mut Kw<'_>,
     v: ValueRef<'_>,
     preds: &[Pred],
     sink: &mut impl Sink,
 ) {
     if let ValueRef::List(items) = v {
         for x in items {
-            scan_value(scs, x.as_ref(), preds, sink);
+            scan_value(own, kw, x.as_ref(), preds, sink);
         }
         return;
     }
@@ -208,8 +247,16 @@ fn scan_value(
     let Some(t) = Text::of(v, &mut num) else {
         return;
     };
-    for sc in scs.into_iter().flatten() {
+    if let Some(sc) = own {
         sc.scan_text(v, &t, preds, sink);
+    }
+    match kw {
+        Kw::None => {}
+        Kw::Scan(sc) => sc.scan_text(v, &t, preds, sink),
+        Kw::Join(buf) => {
+            buf.extend_from_slice(t.hay().as_bytes());
+            buf.push(JOIN);
+        }
     }
 }
 
@@ -233,7 +280,7 @@ pub struct Scratch {
     /// Rules with groups in `filled`.
     touched: Vec<u32>,
     /// For [`Program::scan`].
-    pub(crate) done: Vec<u32>,
+    pub(crate) bufs: ScanBufs,
     pub(crate) candidates: Vec<u32>,
 }
 

@@ -195,3 +195,35 @@ fn programs_prepared_ahead_match_as_those_built_on_first_use() {
     }
     assert_eq!(titles(&ahead, &events[2]), ["pipe"]);
 }
+
+#[test]
+fn keywords_are_found_in_each_value_never_across_two() {
+    let rule = |title: &str, id: u32, kw: &str| {
+        proc_rule_titled(
+            title,
+            id,
+            &format!("    kw:\n        - '{kw}'\n    condition: kw"),
+        )
+    };
+    let e = engine(
+        &[
+            rule("across", 40, "abcdef"),
+            rule("folded", 41, "ÄRGER"),
+            rule("number", 42, "4711"),
+            rule("listed", 43, "inner"),
+            rule("short", 44, "zq"),
+        ]
+        .join("---\n"),
+    );
+    // "abc" ends one value and "def" starts the next: no keyword spans them.
+    let mut ev = proc(&[("CommandLine", "x abc"), ("Image", "def y")]);
+    assert!(titles(&e, &ev).is_empty());
+    ev.push(FieldKey::Other("Note".into()), Value::str("so much Ärger"));
+    ev.push(FieldKey::Other("Count".into()), Value::Int(147_110));
+    ev.push(
+        FieldKey::Other("Parts".into()),
+        Value::List(vec![Value::str("outer"), Value::str("the INNER one")]),
+    );
+    ev.push(FieldKey::Other("Tail".into()), Value::str("ZQ"));
+    assert_eq!(titles(&e, &ev), ["folded", "listed", "number", "short"]);
+}
