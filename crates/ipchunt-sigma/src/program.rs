@@ -116,6 +116,8 @@ struct Routes {
     /// from the event's source) and names that may stand for an alias.
     looked_up: Vec<u32>,
     keywords: Option<u32>,
+    /// The keyword scanner takes the event's values joined.
+    join: bool,
 }
 
 impl Routes {
@@ -124,7 +126,10 @@ impl Routes {
         for (i, sc) in scanners.iter().enumerate() {
             let i = i as u32;
             match &sc.field {
-                Target::Keywords => r.keywords = Some(i),
+                Target::Keywords => {
+                    r.keywords = Some(i);
+                    r.join = sc.joinable(JOIN);
+                }
                 Target::Field(Field {
                     primary: FieldKey::Known(id),
                     alt: None,
@@ -176,7 +181,7 @@ impl Program {
     ) {
         let r = &self.routes;
         let kw = r.keywords.map(|i| &self.scanners[i as usize]);
-        let join = kw.filter(|k| k.joinable(JOIN));
+        let join = kw.filter(|_| r.join);
         if kw.is_some() || !r.known.is_empty() || !r.other.is_empty() {
             bufs.done.clear();
             bufs.joined.clear();
