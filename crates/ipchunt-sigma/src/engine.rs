@@ -283,24 +283,24 @@ impl Engine {
         let mut fields: Vec<(String, String)> = Vec::new();
         // Fields already reported (a field's text is the same whichever of
         // its predicates matched; keyword predicates each find their own).
-        let mut reported: Vec<u32> = Vec::new();
+        o.s.reported.clear();
         for p in &self.report[r as usize] {
             let pred = &self.preds[*p as usize];
             let tid = self.plan.pred_target[*p as usize];
             let field = matches!(pred.target, crate::pred::Target::Field(_));
             if matches!(pred.test, crate::pred::Test::Exists(_))
-                || (field && reported.contains(&tid))
+                || (field && o.s.reported.contains(&tid))
                 || !o.pred(*p)
             {
                 continue;
             }
             if field {
-                reported.push(tid);
+                o.s.reported.push(tid);
             }
-            if let Some((name, value)) = self.preds[*p as usize].value_text(ev, &self.tax)
-                && !fields.iter().any(|(n, _)| *n == name)
+            if let Some((name, value)) = pred.reported(ev, &self.tax)
+                && !fields.iter().any(|(n, _)| n == name)
             {
-                fields.push((name, value));
+                fields.push((name.to_owned(), crate::pred::report_text(value)));
             }
         }
         out.push(Match {

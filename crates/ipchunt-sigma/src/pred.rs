@@ -217,10 +217,24 @@ impl Field {
 }
 
 /// The name reports use for a field: the canonical name, else as written.
-fn key_name(key: &FieldKey, tax: &Taxonomy) -> String {
+fn key_name<'a>(key: &'a FieldKey, tax: &'a Taxonomy) -> &'a str {
     match key {
-        FieldKey::Known(id) => tax.name(*id).to_owned(),
-        FieldKey::Other(n) => n.to_string(),
+        FieldKey::Known(id) => tax.name(*id),
+        FieldKey::Other(n) => n,
+    }
+}
+
+/// A reported value's text (a list's elements joined by `, `).
+pub(crate) fn report_text(v: ValueRef<'_>) -> String {
+    match v {
+        ValueRef::List(l) => {
+            let parts: Vec<String> = l
+                .iter()
+                .filter_map(|x| x.as_ref().text().map(|t| t.into_owned()))
+                .collect();
+            parts.join(", ")
+        }
+        other => other.text().map(|t| t.into_owned()).unwrap_or_default(),
     }
 }
 
@@ -295,28 +309,23 @@ impl Pred {
     }
 
     /// The event value this predicate looked at, for reports.
-    pub(crate) fn value_text(&self, ev: &Event, tax: &Taxonomy) -> Option<(String, String)> {
+    /// The field a matching predicate reports (its name as reports use
+    /// it) and the event's value there; for keywords, the first value
+    /// with text that matches.
+    pub(crate) fn reported<'a>(
+        &'a self,
+        ev: &'a Event,
+        tax: &'a Taxonomy,
+    ) -> Option<(&'a str, ValueRef<'a>)> {
         match &self.target {
             Target::Field(f) => {
                 let (key, v) = f.lookup(ev)?;
-                let name = key_name(key, tax);
-                let text = match v {
-                    ValueRef::List(l) => {
-                        let parts: Vec<String> = l
-                            .iter()
-                            .filter_map(|x| x.as_ref().text().map(|t| t.into_owned()))
-                            .collect();
-                        parts.join(", ")
-                    }
-                    other => other.text().map(|t| t.into_owned()).unwrap_or_default(),
-                };
-                Some((name, text))
+                Some((key_name(key, tax), v))
             }
             Target::Keywords => ev.fields().find_map(|(k, v)| {
-                if !self.test.on_value(v.as_ref(), ev) {
-                    return None;
-                }
-                Some((key_name(k, tax), v.as_ref().text()?.into_owned()))
+                let v = v.as_ref();
+                let text = !matches!(v, ValueRef::Null | ValueRef::List(_));
+                (text && self.test.on_value(v, ev)).then(|| (key_name(k, tax), v))
             }),
         }
     }

@@ -287,6 +287,8 @@ pub struct Scratch {
     /// For [`Program::scan`].
     pub(crate) bufs: ScanBufs,
     pub(crate) candidates: Vec<u32>,
+    /// Targets a match has reported.
+    pub(crate) reported: Vec<u32>,
 }
 
 impl Scratch {
