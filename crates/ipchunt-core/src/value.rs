@@ -29,6 +29,7 @@ pub enum ValueRef<'a> {
 }
 
 impl Value {
+    #[inline]
     pub fn as_ref(&self) -> ValueRef<'_> {
         match self {
             Value::Null => ValueRef::Null,
@@ -72,6 +73,7 @@ impl Value {
 impl<'a> ValueRef<'a> {
     /// The value as Sigma sees it when comparing strings: numbers and
     /// booleans in their usual text form, `None` for null and lists.
+    #[inline]
     pub fn text(&self) -> Option<Cow<'a, str>> {
         match *self {
             ValueRef::Str(s) => Some(Cow::Borrowed(s)),
