@@ -161,6 +161,7 @@ impl<'a> Text<'a> {
                     ascii: true,
                 });
             }
+            ValueRef::Str(s) => Cow::Borrowed(s),
             other => other.text()?,
         };
         let ascii = ascii_folds(&text);

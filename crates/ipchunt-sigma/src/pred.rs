@@ -114,13 +114,33 @@ fn lower8(x: u64) -> u64 {
 /// Whether lower-casing `s` changes ASCII letters only (true of ASCII
 /// text, and of text whose other characters have no case, such as `®`).
 pub(crate) fn ascii_folds(s: &str) -> bool {
-    s.is_ascii()
-        || s.chars().all(|c| {
-            c.is_ascii() || {
-                let mut l = c.to_lowercase();
-                l.next() == Some(c) && l.next().is_none()
-            }
-        })
+    all_ascii(s.as_bytes()) || s.chars().all(|c| c.is_ascii() || lowers_to_itself(c))
+}
+
+/// Whether every byte is ASCII: the bytes OR-ed eight at a time (event
+/// values are short: no alignment step, no early exit).
+#[inline]
+fn all_ascii(b: &[u8]) -> bool {
+    let mut words = b.chunks_exact(8);
+    let mut acc = 0u64;
+    for w in &mut words {
+        acc |= w.try_into().map(u64::from_le_bytes).unwrap_or(u64::MAX);
+    }
+    for x in words.remainder() {
+        acc |= u64::from(*x);
+    }
+    acc & 0x8080_8080_8080_8080 == 0
+}
+
+/// Whether lower-casing leaves `c` as it is. Latin-1 (`®`, `é`: most of
+/// what Windows logs hold beyond ASCII) is decided without Unicode's
+/// tables: its capitals are U+00C0 to U+00DE, save U+00D7.
+fn lowers_to_itself(c: char) -> bool {
+    if ('\u{80}'..='\u{ff}').contains(&c) {
+        return !('\u{c0}'..='\u{de}').contains(&c) || c == '\u{d7}';
+    }
+    let mut l = c.to_lowercase();
+    l.next() == Some(c) && l.next().is_none()
 }
 
 /// Lower-cases for case-insensitive comparison (ASCII fast path).
@@ -390,6 +410,29 @@ mod tests {
         assert!(eq_folded(b"PowerShell.EXE -x", b"powershell.exe -x"));
         assert!(!eq_folded(b"PowerShell.EXE -y", b"powershell.exe -x"));
         assert!(!eq_folded(b"PowerShe|l", b"powershell"));
+    }
+
+    #[test]
+    fn ascii_folding_is_decided_as_unicode_lower_casing_would() {
+        use super::ascii_folds;
+        let by_tables = |s: &str| {
+            s.chars().all(|c| {
+                c.is_ascii() || {
+                    let mut l = c.to_lowercase();
+                    l.next() == Some(c) && l.next().is_none()
+                }
+            })
+        };
+        for c in (0..0x3000).filter_map(char::from_u32) {
+            for s in [
+                c.to_string(),
+                format!("Microsoft{c} Windows"),
+                format!("{c}{}", "x".repeat(15)),
+            ] {
+                assert_eq!(ascii_folds(&s), by_tables(&s), "{:?}", c);
+            }
+        }
+        assert!(ascii_folds("C:\\Windows\\System32\\cmd.exe /c whoami"));
     }
 
     #[test]
