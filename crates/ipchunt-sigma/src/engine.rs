@@ -12,7 +12,7 @@ use crate::compile::CRule;
 use crate::condition::Oracle;
 use crate::gate::{GateIndex, GateKey};
 use crate::plan::Plan;
-use crate::pred::{Pred, PredId};
+use crate::pred::{Pred, PredId, Target, Test};
 use crate::program::{EventOracle, Program, ScanSink, Scratch, Tables};
 use crate::{LoadedCorrelation, Match, Rejection};
 
@@ -29,7 +29,7 @@ pub struct Engine {
     pub(crate) rules: Vec<CRule>,
     pub(crate) infos: Vec<Arc<RuleInfo>>,
     /// Per rule: predicates to report when it matches.
-    pub(crate) report: Vec<Vec<PredId>>,
+    pub(crate) report: Vec<Vec<Report>>,
     pub(crate) gate: GateIndex,
     pub(crate) rejections: Vec<Rejection>,
     pub(crate) warnings: Vec<Rejection>,
@@ -37,6 +37,16 @@ pub struct Engine {
     pub(crate) correlation_only: Vec<bool>,
     programs: RwLock<AHashMap<GateKey, Arc<Program>>>,
     pool: Mutex<Vec<Scratch>>,
+}
+
+/// A predicate a match may report, with what deciding that needs (kept
+/// apart from the predicate, which is read only when it matched).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Report {
+    pred: PredId,
+    /// The predicate's target id, for a field (keyword predicates each
+    /// report their own value).
+    field: Option<u32>,
 }
 
 /// Event sources whose per-source programs [`Engine::prepare`] builds.
@@ -87,7 +97,18 @@ impl Engine {
                     det.preds(&mut preds);
                 }
             }
-            report.push(preds);
+            let reports = preds
+                .into_iter()
+                .filter_map(|id| {
+                    let pred = p.preds.get(id as usize)?;
+                    let field = matches!(pred.target, Target::Field(_));
+                    (!matches!(pred.test, Test::Exists(_))).then(|| Report {
+                        pred: id,
+                        field: field.then(|| plan.pred_target[id as usize]),
+                    })
+                })
+                .collect();
+            report.push(reports);
         }
         Engine {
             infos: p.rules.iter().map(|r| r.info.clone()).collect(),
@@ -284,20 +305,12 @@ impl Engine {
         // Fields already reported (a field's text is the same whichever of
         // its predicates matched; keyword predicates each find their own).
         o.s.reported.clear();
-        for p in &self.report[r as usize] {
-            let pred = &self.preds[*p as usize];
-            let tid = self.plan.pred_target[*p as usize];
-            let field = matches!(pred.target, crate::pred::Target::Field(_));
-            if matches!(pred.test, crate::pred::Test::Exists(_))
-                || (field && o.s.reported.contains(&tid))
-                || !o.pred(*p)
-            {
+        for rep in &self.report[r as usize] {
+            if rep.field.is_some_and(|t| o.s.reported.contains(&t)) || !o.pred(rep.pred) {
                 continue;
             }
-            if field {
-                o.s.reported.push(tid);
-            }
-            if let Some((name, value)) = pred.reported(ev, &self.tax)
+            o.s.reported.extend(rep.field);
+            if let Some((name, value)) = self.preds[rep.pred as usize].reported(ev, &self.tax)
                 && !fields.iter().any(|(n, _)| n == name)
             {
                 fields.push((name.to_owned(), crate::pred::report_text(value)));
