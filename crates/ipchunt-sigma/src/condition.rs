@@ -116,6 +116,8 @@ pub(crate) trait Oracle {
 }
 
 impl Item {
+    /// The item read as written (the reference for [`crate::flat`]).
+    #[cfg(test)]
     pub(crate) fn eval(&self, o: &mut impl Oracle) -> bool {
         if let Some((lo, hi)) = self.span {
             return o.any_in(lo, hi);
@@ -155,6 +157,7 @@ impl Item {
 }
 
 impl Det {
+    #[cfg(test)]
     pub(crate) fn eval(&self, o: &mut impl Oracle) -> bool {
         match self {
             Det::All(items) => items.iter().all(|i| i.eval(o)),
@@ -183,11 +186,15 @@ impl Det {
     }
 }
 
+#[cfg(test)]
 fn det(dets: &[Det], i: u32, o: &mut impl Oracle) -> bool {
     dets.get(i as usize).is_some_and(|d| d.eval(o))
 }
 
 impl Cond {
+    /// The condition read as written, tree walk and all (the reference
+    /// for [`crate::flat`]).
+    #[cfg(test)]
     pub(crate) fn eval(&self, dets: &[Det], o: &mut impl Oracle) -> bool {
         match self {
             Cond::And(xs) => xs.iter().all(|x| x.eval(dets, o)),

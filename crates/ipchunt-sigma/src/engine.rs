@@ -10,6 +10,7 @@ use ipchunt_core::{Event, RuleInfo, Taxonomy};
 
 use crate::compile::CRule;
 use crate::condition::Oracle;
+use crate::flat::Flat;
 use crate::gate::{GateIndex, GateKey};
 use crate::plan::Plan;
 use crate::pred::{Pred, PredId, Target, Test};
@@ -27,6 +28,8 @@ pub struct Engine {
     /// trigger groups.
     pub(crate) plan: Plan,
     pub(crate) rules: Vec<CRule>,
+    /// The rules' conditions, flattened for evaluation.
+    flat: Flat,
     pub(crate) infos: Vec<Arc<RuleInfo>>,
     /// Per rule: predicates to report when it matches.
     pub(crate) report: Vec<Vec<Report>>,
@@ -81,6 +84,10 @@ impl Engine {
         for r in &mut p.rules {
             r.dets.iter_mut().for_each(|d| d.set_spans(&plan.spannable));
         }
+        let mut flat = Flat::default();
+        for r in &p.rules {
+            flat.push(&r.cond, &r.dets);
+        }
         let mut gate = GateIndex::default();
         let mut report = Vec::with_capacity(p.rules.len());
         for (i, r) in p.rules.iter().enumerate() {
@@ -117,6 +124,7 @@ impl Engine {
             pred_rule: p.pred_rule,
             plan,
             rules: p.rules,
+            flat,
             report,
             gate,
             rejections: p.rejections,
@@ -296,9 +304,8 @@ impl Engine {
         {
             return;
         }
-        let rule = &self.rules[r as usize];
         let mut o = EventOracle { ev, t, s };
-        if !rule.cond.eval(&rule.dets, &mut o) {
+        if !self.flat.eval(r as usize, &mut o) {
             return;
         }
         let mut fields: Vec<(String, String)> = Vec::new();

@@ -23,6 +23,7 @@ mod condition;
 mod engine;
 mod fast;
 mod filter;
+mod flat;
 mod gate;
 mod grams;
 mod info;
