@@ -55,104 +55,157 @@ impl Trie {
         self.nodes[cur].here.push(payload);
     }
 
-    /// The trie in flat arrays, for walking; chains of nodes with one
-    /// child and no payload are folded into their parent's label.
+    /// The trie packed for walking; chains of nodes with one child and no
+    /// payload are folded into their parent's label.
     pub(crate) fn freeze(self) -> Frozen {
-        let mut f = Frozen {
-            nodes: Vec::new(),
-            edge_bytes: Vec::new(),
-            edge_to: Vec::new(),
-            here: Vec::new(),
-            labels: Vec::new(),
-            root: [u32::MAX; 256],
-            backward: self.backward,
-        };
-        // Frozen index of each original node that starts a frozen node.
-        let mut index = vec![u32::MAX; self.nodes.len()];
+        // Original node starting each frozen node, parents before children.
         let mut order = vec![0usize];
         let mut queue = vec![0usize];
         while let Some(start) = queue.pop() {
             for (_, to) in &self.nodes[start].next {
-                let mut end = *to as usize;
-                while self.nodes[end].here.is_empty() && self.nodes[end].next.len() == 1 {
-                    end = self.nodes[end].next[0].1 as usize;
-                }
+                let end = self.chain_end(*to as usize);
                 order.push(*to as usize);
                 queue.push(end);
             }
         }
+        let mut nodes: Vec<Packed> = Vec::with_capacity(order.len());
+        let mut index = vec![u32::MAX; self.nodes.len()];
         for (i, o) in order.iter().enumerate() {
             index[*o] = i as u32;
         }
         for o in &order {
             // The label: bytes of the chain below `o` up to its end node.
-            let label_at = f.labels.len() as u32;
+            let mut label = Vec::new();
             let mut end = *o;
             if end != 0 {
-                while self.nodes[end].here.is_empty() && self.nodes[end].next.len() == 1 {
+                while self.single(end) {
                     let (b, to) = self.nodes[end].next[0];
-                    f.labels.push(b);
+                    label.push(b);
                     end = to as usize;
                 }
             }
             if self.backward {
                 // In text order, to be compared with the text in one go.
-                f.labels[label_at as usize..].reverse();
+                label.reverse();
             }
             let n = &self.nodes[end];
-            f.nodes.push(FrozenNode {
-                edges: f.edge_bytes.len() as u32,
-                n_edges: n.next.len() as u32,
-                here: f.here.len() as u32,
-                n_here: n.here.len() as u32,
-                label: label_at,
-                n_label: f.labels.len() as u32 - label_at,
+            nodes.push(Packed {
+                label,
+                here: n.here.clone(),
+                edges: n
+                    .next
+                    .iter()
+                    .map(|(b, to)| (*b, index[*to as usize]))
+                    .collect(),
             });
-            for (b, to) in &n.next {
-                f.edge_bytes.push(*b);
-                f.edge_to.push(index[*to as usize]);
-            }
-            f.here.extend(&n.here);
         }
-        if let Some(root) = f.nodes.first() {
-            let e = root.edges as usize;
-            for k in 0..root.n_edges as usize {
-                f.root[f.edge_bytes[e + k] as usize] = f.edge_to[e + k];
+        // Byte offset of each node, then the nodes written there.
+        let mut at = Vec::with_capacity(nodes.len());
+        let mut len = 0usize;
+        for n in &nodes {
+            at.push(len as u32);
+            len += n.size();
+        }
+        let mut data = Vec::with_capacity(len);
+        for n in &nodes {
+            n.write(&at, &mut data);
+        }
+        let mut root = [NONE; 256];
+        if let Some(r) = nodes.first() {
+            for (b, to) in &r.edges {
+                root[*b as usize] = at[*to as usize];
             }
         }
-        f
+        Frozen {
+            data,
+            root,
+            backward: self.backward,
+            empty: nodes.len() <= 1,
+        }
+    }
+
+    /// Whether a node only leads on (one child, no payload).
+    fn single(&self, i: usize) -> bool {
+        self.nodes[i].here.is_empty() && self.nodes[i].next.len() == 1
+    }
+
+    fn chain_end(&self, mut i: usize) -> usize {
+        while self.single(i) {
+            i = self.nodes[i].next[0].1 as usize;
+        }
+        i
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct FrozenNode {
-    edges: u32,
-    n_edges: u32,
-    here: u32,
-    n_here: u32,
-    /// Bytes that follow this node's own byte before its payloads and
+/// No node.
+const NONE: u32 = u32::MAX;
+
+/// A frozen node before packing.
+struct Packed {
+    /// Bytes that follow the node's own byte before its payloads and
     /// edges (a folded chain of single children), in text order (for a
     /// backward trie, the reverse of the walk's order).
-    label: u32,
-    n_label: u32,
+    label: Vec<u8>,
+    here: Vec<u32>,
+    /// Child by byte (sorted), as an index into the frozen nodes.
+    edges: Vec<(u8, u32)>,
 }
 
-/// A trie in flat arrays: one node table, edges, payloads and labels
-/// contiguous, the root as a direct 256-entry table.
+fn pad4(n: usize) -> usize {
+    n.div_ceil(4) * 4
+}
+
+impl Packed {
+    /// Bytes the node takes: label length and bytes, payload count and
+    /// payloads, edge count, edge bytes and the children's offsets.
+    fn size(&self) -> usize {
+        4 + pad4(self.label.len())
+            + 4
+            + 4 * self.here.len()
+            + 4
+            + pad4(self.edges.len())
+            + 4 * self.edges.len()
+    }
+
+    fn write(&self, at: &[u32], out: &mut Vec<u8>) {
+        let word = |out: &mut Vec<u8>, w: u32| out.extend_from_slice(&w.to_le_bytes());
+        let bytes = |out: &mut Vec<u8>, b: &[u8]| {
+            out.extend_from_slice(b);
+            out.resize(out.len() + pad4(b.len()) - b.len(), 0);
+        };
+        word(out, self.label.len() as u32);
+        bytes(out, &self.label);
+        word(out, self.here.len() as u32);
+        self.here.iter().for_each(|p| word(out, *p));
+        word(out, self.edges.len() as u32);
+        bytes(out, &self.edges.iter().map(|e| e.0).collect::<Vec<u8>>());
+        self.edges.iter().for_each(|e| word(out, at[e.1 as usize]));
+    }
+}
+
+/// A trie packed in one byte array, each node in one run of bytes (so
+/// that a step of a walk reads one or two cache lines), the root as a
+/// direct 256-entry table of node offsets.
 #[derive(Debug)]
 pub(crate) struct Frozen {
-    nodes: Vec<FrozenNode>,
-    edge_bytes: Vec<u8>,
-    edge_to: Vec<u32>,
-    here: Vec<u32>,
-    labels: Vec<u8>,
+    data: Vec<u8>,
     root: [u32; 256],
     backward: bool,
+    empty: bool,
 }
 
 impl Frozen {
     pub(crate) fn is_empty(&self) -> bool {
-        self.nodes.len() <= 1
+        self.empty
+    }
+
+    /// The word at byte `p` (0 past the end, which ends any walk).
+    #[inline]
+    fn word(&self, p: usize) -> u32 {
+        self.data
+            .get(p..p + 4)
+            .and_then(|w| w.try_into().ok())
+            .map_or(0, u32::from_le_bytes)
     }
 
     /// Walks `text` (ASCII letters folded to lower case when `fold`),
@@ -190,14 +243,17 @@ impl Frozen {
         let mut cur = self.root[byte(0) as usize];
         // Bytes of the text consumed.
         let mut depth = 1;
-        while let Some(node) = self.nodes.get(cur as usize) {
-            let len = node.n_label as usize;
+        while cur != NONE {
+            let mut p = cur as usize;
+            let len = self.word(p) as usize;
+            p += 4;
             if len > 0 {
                 if n - depth < len {
                     return;
                 }
-                let l = node.label as usize;
-                let want = &self.labels[l..l + len];
+                let Some(want) = self.data.get(p..p + len) else {
+                    return;
+                };
                 let got = if BACK {
                     &text[n - depth - len..n - depth]
                 } else {
@@ -211,22 +267,26 @@ impl Frozen {
                     return;
                 }
                 depth += len;
+                p += pad4(len);
             }
-            if node.n_here > 0 {
-                let h = node.here as usize;
-                for p in &self.here[h..h + node.n_here as usize] {
-                    found(*p, depth);
-                }
+            let here = self.word(p) as usize;
+            p += 4;
+            for k in 0..here {
+                found(self.word(p + 4 * k), depth);
             }
-            if depth == n || node.n_edges == 0 {
+            p += 4 * here;
+            let edges = self.word(p) as usize;
+            if depth == n || edges == 0 {
                 return;
             }
+            p += 4;
             let b = byte(depth);
             depth += 1;
-            let e = node.edges as usize;
-            let edges = &self.edge_bytes[e..e + node.n_edges as usize];
-            cur = match edges.iter().position(|x| *x == b) {
-                Some(i) => self.edge_to[e + i],
+            let Some(bytes) = self.data.get(p..p + edges) else {
+                return;
+            };
+            cur = match bytes.iter().position(|x| *x == b) {
+                Some(i) => self.word(p + pad4(edges) + 4 * i),
                 None => return,
             };
         }
