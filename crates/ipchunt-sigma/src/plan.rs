@@ -107,15 +107,44 @@ fn total(v: &[PredId], cost: Cost<'_>) -> u32 {
         .fold(0u32, u32::saturating_add)
 }
 
-/// One group for a disjunction: the cheapest group of every branch,
-/// joined (`None` when a branch has none).
+/// The groups of a disjunction: each is the union of one group of every
+/// branch (whichever branch holds fills it). With one group per branch
+/// that is a single group; branches with several give several, as long as
+/// their combinations number at most [`MAX_GROUPS`], the cheapest first
+/// (`None` when a branch has none).
 fn any_of(branches: impl Iterator<Item = Option<Groups>>, cost: Cost<'_>) -> Option<Groups> {
-    let mut out = Vec::new();
-    for b in branches {
-        let best = b?.into_iter().min_by_key(|g| total(g, cost))?;
-        out.extend(best);
+    let mut branches: Vec<Groups> = branches.collect::<Option<_>>()?;
+    for b in &mut branches {
+        if b.is_empty() {
+            return None;
+        }
+        b.sort_by_key(|g| total(g, cost));
     }
-    Some(vec![out])
+    // How many groups of each branch to combine.
+    let mut take = vec![1usize; branches.len()];
+    let mut product = 1;
+    loop {
+        let mut grown = false;
+        for (i, b) in branches.iter().enumerate() {
+            let more = product / take[i] * (take[i] + 1);
+            if take[i] < b.len() && more <= MAX_GROUPS {
+                product = more;
+                take[i] += 1;
+                grown = true;
+            }
+        }
+        if !grown {
+            break;
+        }
+    }
+    let mut out: Groups = vec![Vec::new()];
+    for (b, k) in branches.iter().zip(take) {
+        out = out
+            .iter()
+            .flat_map(|g| b[..k].iter().map(move |x| [g.as_slice(), x].concat()))
+            .collect();
+    }
+    Some(out)
 }
 
 /// The groups of a conjunction: those of every part that has some.
@@ -222,4 +251,34 @@ fn literals(preds: &[Pred], target: &[u32], scanned: &[bool]) -> (Vec<u32>, usiz
         });
     }
     (lit, ids.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Groups, any_of};
+
+    #[test]
+    fn a_disjunction_keeps_every_branch_in_each_group_and_combines_their_groups() {
+        let cost = |p: u32| Some(p * 10);
+        // (A1 and A2) or B: (A1 or B) and (A2 or B).
+        let got = any_of(
+            [Some(vec![vec![1], vec![2]]), Some(vec![vec![7]])].into_iter(),
+            &cost,
+        );
+        assert_eq!(got, Some(vec![vec![1, 7], vec![2, 7]]));
+        // A branch without groups leaves none.
+        assert_eq!(any_of([Some(vec![vec![1]]), None].into_iter(), &cost), None);
+        // Combinations stop at eight groups, the cheapest of each branch kept.
+        let wide: Groups = (1..=5).map(|p| vec![p]).collect();
+        let got = any_of(
+            [Some(wide.clone()), Some(wide.clone()), Some(wide)].into_iter(),
+            &cost,
+        )
+        .unwrap_or_default();
+        assert_eq!(got.len(), 8);
+        assert!(
+            got.iter()
+                .all(|g| g.len() == 3 && g.iter().all(|p| *p <= 2))
+        );
+    }
 }
