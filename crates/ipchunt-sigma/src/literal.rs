@@ -145,18 +145,33 @@ pub(crate) struct FieldScanner {
 pub(crate) struct Text<'a> {
     pub text: Cow<'a, str>,
     /// The folded copy, when one is needed.
-    folded: Option<String>,
+    folded: Option<&'a str>,
     pub ascii: bool,
 }
 
+/// Working memory for [`Text::of`], reused from value to value: an
+/// integer's digits, a folded copy.
+#[derive(Default)]
+pub(crate) struct TextBufs {
+    num: itoa::Buffer,
+    folded: String,
+}
+
+impl std::fmt::Debug for TextBufs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextBufs").finish_non_exhaustive()
+    }
+}
+
 impl<'a> Text<'a> {
-    /// The text of `v`; an integer is written in `num` (no allocation:
-    /// scanning every value for keywords meets many).
-    pub(crate) fn of<'v: 'a>(v: ValueRef<'v>, num: &'a mut itoa::Buffer) -> Option<Text<'a>> {
+    /// The text of `v`, written in `bufs` when it is not a string as it
+    /// is (no allocation per value: scanning every value for keywords
+    /// meets many integers, Windows logs many `®`).
+    pub(crate) fn of<'v: 'a>(v: ValueRef<'v>, bufs: &'a mut TextBufs) -> Option<Text<'a>> {
         let text = match v {
             ValueRef::Int(i) => {
                 return Some(Text {
-                    text: Cow::Borrowed(num.format(i)),
+                    text: Cow::Borrowed(bufs.num.format(i)),
                     folded: None,
                     ascii: true,
                 });
@@ -165,7 +180,12 @@ impl<'a> Text<'a> {
             other => other.text()?,
         };
         let ascii = ascii_folds(&text);
-        let folded = (!ascii).then(|| fold(&text).into_owned());
+        let folded = if ascii {
+            None
+        } else {
+            fold_into(&text, &mut bufs.folded);
+            Some(bufs.folded.as_str())
+        };
         Some(Text {
             text,
             folded,
@@ -175,7 +195,19 @@ impl<'a> Text<'a> {
 
     /// The text the case-insensitive needles are searched in.
     pub(crate) fn hay(&self) -> &str {
-        self.folded.as_deref().unwrap_or(&self.text)
+        self.folded.unwrap_or(&self.text)
+    }
+}
+
+/// `fold(text)` written into `out`: character by character, save text
+/// holding a capital sigma, whose lower case depends on its place in a
+/// word (rare: the whole text is lowered then).
+fn fold_into(text: &str, out: &mut String) {
+    out.clear();
+    if text.contains('\u{3a3}') {
+        out.push_str(&fold(text));
+    } else {
+        out.extend(text.chars().flat_map(char::to_lowercase));
     }
 }
 
@@ -278,7 +310,7 @@ impl FieldScanner {
             }
             return;
         }
-        if let Some(t) = Text::of(v, &mut itoa::Buffer::new()) {
+        if let Some(t) = Text::of(v, &mut TextBufs::default()) {
             self.scan_text(v, &t, preds, sink);
         }
     }
@@ -403,5 +435,31 @@ impl Seen {
             self.n += 1;
         }
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TextBufs, fold_into};
+    use crate::pred::fold;
+
+    #[test]
+    fn folding_into_a_buffer_is_folding() {
+        let mut buf = String::from("left over");
+        for s in [
+            "Microsoft® Windows®",
+            "ÄRGER über Straße",
+            "İSTANBUL",
+            "ΟΔΟΣ ΟΔΟΣ.",
+            "Σ",
+            "aΣb",
+            "",
+        ] {
+            fold_into(s, &mut buf);
+            assert_eq!(buf, fold(s), "{s:?}");
+        }
+        let mut bufs = TextBufs::default();
+        let t = super::Text::of(ipchunt_core::ValueRef::Str("ÄRGER"), &mut bufs);
+        assert_eq!(t.map(|t| t.hay().to_owned()).as_deref(), Some("ärger"));
     }
 }

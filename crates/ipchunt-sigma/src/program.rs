@@ -10,7 +10,7 @@ use ipchunt_core::{Event, FieldKey, SourceSpec, ValueRef};
 
 use crate::condition::Oracle;
 use crate::gate::Admitted;
-use crate::literal::{FieldScanner, ScanLit, Sink, Text};
+use crate::literal::{FieldScanner, ScanLit, Sink, Text, TextBufs};
 use crate::plan::Plan;
 use crate::pred::{Field, Pred, PredId, Target};
 
@@ -161,6 +161,7 @@ pub(crate) struct ScanBufs {
     done: Vec<u32>,
     /// The event's values joined for the keyword scanner.
     joined: Vec<u8>,
+    text: TextBufs,
 }
 
 /// Between joined values: a byte no keyword needle holds, so no match
@@ -185,8 +186,8 @@ impl Program {
         if kw.is_some() || !r.known.is_empty() || !r.other.is_empty() {
             bufs.done.clear();
             bufs.joined.clear();
-            let done = &mut bufs.done;
-            let mut to = Kw::of(kw, join.is_some(), &mut bufs.joined);
+            let ScanBufs { done, joined, text } = bufs;
+            let mut to = Kw::of(kw, join.is_some(), joined);
             for (k, v) in ev.fields() {
                 let at = match k {
                     FieldKey::Known(id) => r.known.get(id.0 as usize).copied(),
@@ -198,7 +199,7 @@ impl Program {
                 };
                 let own = at.and_then(|i| self.scanners.get(i as usize));
                 if own.is_some() || !matches!(to, Kw::None) {
-                    scan_value(own, &mut to, v.as_ref(), preds, sink);
+                    scan_value(own, &mut to, v.as_ref(), preds, sink, text);
                 }
             }
         }
@@ -241,15 +242,15 @@ fn scan_value(
     v: ValueRef<'_>,
     preds: &[Pred],
     sink: &mut impl Sink,
+    bufs: &mut TextBufs,
 ) {
     if let ValueRef::List(items) = v {
         for x in items {
-            scan_value(own, kw, x.as_ref(), preds, sink);
+            scan_value(own, kw, x.as_ref(), preds, sink, bufs);
         }
         return;
     }
-    let mut num = itoa::Buffer::new();
-    let Some(t) = Text::of(v, &mut num) else {
+    let Some(t) = Text::of(v, bufs) else {
         return;
     };
     if let Some(sc) = own {
