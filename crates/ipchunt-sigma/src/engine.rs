@@ -14,7 +14,7 @@ use crate::flat::Flat;
 use crate::gate::{GateIndex, GateKey};
 use crate::plan::Plan;
 use crate::pred::{Pred, PredId, Target, Test};
-use crate::program::{EventOracle, Program, ScanSink, Scratch, Tables};
+use crate::program::{EventOracle, LastProgram, Program, ScanSink, Scratch, Tables};
 use crate::{LoadedCorrelation, Match, Rejection};
 
 /// Compiled Sigma rules, ready to run over events. `Send + Sync`: share it
@@ -39,6 +39,9 @@ pub struct Engine {
     pub(crate) correlations: Vec<LoadedCorrelation>,
     pub(crate) correlation_only: Vec<bool>,
     programs: RwLock<AHashMap<GateKey, Arc<Program>>>,
+    /// Identifies the engine to the [`Scratch`]es that remember one of
+    /// its programs.
+    token: Arc<()>,
     pool: Mutex<Vec<Scratch>>,
 }
 
@@ -132,6 +135,7 @@ impl Engine {
             correlations: p.correlations,
             correlation_only: p.correlation_only,
             programs: RwLock::new(AHashMap::new()),
+            token: Arc::new(()),
             pool: Mutex::new(Vec::new()),
         }
     }
@@ -265,7 +269,26 @@ impl Engine {
 
     /// [`Engine::eval`] with caller-held working memory.
     pub fn eval_with(&self, ev: &Event, s: &mut Scratch, out: &mut Vec<Match>) {
-        let prog = self.program(self.gate.key(ev));
+        let key = self.gate.key(ev);
+        // The last event's program, when this engine built it for the
+        // same source (events come in runs from one log), else the map's.
+        let last = match s.last.take() {
+            Some(l)
+                if l.key == key && std::ptr::eq(l.engine.as_ptr(), Arc::as_ptr(&self.token)) =>
+            {
+                l
+            }
+            _ => LastProgram {
+                key,
+                engine: Arc::downgrade(&self.token),
+                program: self.program(key),
+            },
+        };
+        self.run(&last.program, ev, s, out);
+        s.last = Some(last);
+    }
+
+    fn run(&self, prog: &Program, ev: &Event, s: &mut Scratch, out: &mut Vec<Match>) {
         if prog.empty {
             return;
         }
@@ -284,7 +307,7 @@ impl Engine {
         cands.sort_unstable();
         let t = self.tables();
         for r in &cands {
-            self.eval_rule(*r, ev, &prog, &t, s, out);
+            self.eval_rule(*r, ev, prog, &t, s, out);
         }
         s.candidates = cands;
         s.clear();
@@ -299,7 +322,8 @@ impl Engine {
         s: &mut Scratch,
         out: &mut Vec<Match>,
     ) {
-        if let Some(specs) = prog.checks.get(&r)
+        if !prog.checks.is_empty()
+            && let Some(specs) = prog.checks.get(&r)
             && !specs.iter().any(|sp| sp.matches(ev, &self.tax))
         {
             return;

@@ -9,10 +9,11 @@ use ahash::AHashMap;
 use ipchunt_core::{Event, FieldKey, SourceSpec, ValueRef};
 
 use crate::condition::Oracle;
-use crate::gate::Admitted;
+use crate::gate::{Admitted, GateKey};
 use crate::literal::{FieldScanner, ScanLit, Sink, Text, TextBufs};
 use crate::plan::Plan;
 use crate::pred::{Field, Pred, PredId, Target};
+use std::sync::Arc;
 
 #[derive(Debug, Default)]
 pub(crate) struct Program {
@@ -290,6 +291,17 @@ pub struct Scratch {
     pub(crate) candidates: Vec<u32>,
     /// Targets a match has reported.
     pub(crate) reported: Vec<u32>,
+    pub(crate) last: Option<LastProgram>,
+}
+
+/// The program the last event ran, with its source and engine.
+#[derive(Debug)]
+pub(crate) struct LastProgram {
+    pub key: GateKey,
+    /// The engine's token: alive while the engine is, never the same as
+    /// another live engine's.
+    pub engine: std::sync::Weak<()>,
+    pub program: Arc<Program>,
 }
 
 impl Scratch {

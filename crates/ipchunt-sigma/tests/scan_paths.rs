@@ -227,3 +227,40 @@ fn keywords_are_found_in_each_value_never_across_two() {
     ev.push(FieldKey::Other("Tail".into()), Value::str("ZQ"));
     assert_eq!(titles(&e, &ev), ["folded", "listed", "number", "short"]);
 }
+
+#[test]
+fn one_scratch_serves_several_engines_each_with_its_own_rules() {
+    let rule = |title: &str, id: u32, needle: &str| {
+        proc_rule_titled(
+            title,
+            id,
+            &format!("    sel:\n        CommandLine|contains: '{needle}'\n    condition: sel"),
+        )
+    };
+    let run = |e: &Engine, s: &mut ipchunt_sigma::Scratch, ev: &ipchunt_core::Event| {
+        let mut out = Vec::new();
+        e.eval_with(ev, s, &mut out);
+        out.iter()
+            .map(|m| e.rules()[m.rule].title.clone())
+            .collect::<Vec<_>>()
+    };
+    let ev = proc(&[("CommandLine", "alpha beta")]);
+    let mut s = ipchunt_sigma::Scratch::default();
+    let a = engine(&rule("alpha", 50, "alpha"));
+    // Rule 0 of each engine differs: a program run for the wrong engine
+    // would report the other's rule.
+    let b = engine(&format!(
+        "{}---\n{}",
+        rule("never", 53, "zzzz"),
+        rule("beta", 51, "beta")
+    ));
+    for _ in 0..2 {
+        assert_eq!(run(&a, &mut s, &ev), ["alpha"]);
+        assert_eq!(run(&b, &mut s, &ev), ["beta"]);
+    }
+    // An engine built after another is dropped is not taken for it.
+    drop(a);
+    let c = engine(&rule("gamma", 52, "beta"));
+    assert_eq!(run(&c, &mut s, &ev), ["gamma"]);
+    assert_eq!(run(&b, &mut s, &ev), ["beta"]);
+}
