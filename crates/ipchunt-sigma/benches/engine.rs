@@ -80,6 +80,13 @@ fn bench(c: &mut Criterion) {
         profile_passes(&tax, &rule_files, &events, passes);
         return;
     }
+    if let Some(rounds) = std::env::var("SIGMA_BENCH_RATIO")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        ratio_rounds(&tax, &rule_files, &events, &flats, rounds);
+        return;
+    }
     let mut group = c.benchmark_group("sigma");
     group.throughput(Throughput::Elements(events.len() as u64));
     group.sample_size(20);
@@ -137,6 +144,58 @@ fn profile_passes(tax: &Arc<Taxonomy>, rule_files: &[RuleFile], events: &[Event]
     eprintln!(
         "{passes} passes, {matches} matches, {:.0} events/s",
         (passes * events.len()) as f64 / secs
+    );
+}
+
+/// `SIGMA_BENCH_RATIO=N`: with all rules, `N` rounds each timing one pass
+/// of ipchunt and one of rsigma-eval back to back, so that both meet the
+/// same machine; prints the median of the rounds' speed ratios (a shared
+/// machine's noise moves the two criterion figures apart, not this).
+fn ratio_rounds(
+    tax: &Arc<Taxonomy>,
+    rule_files: &[RuleFile],
+    events: &[Event],
+    flats: &[serde_json::Value],
+    rounds: usize,
+) {
+    let ours = ours(tax, rule_files);
+    let mut theirs = rsigma_eval::Engine::new();
+    let _ = theirs.add_rules(rule_files.iter().flat_map(|p| p.2.iter()));
+    let mut out = Vec::new();
+    let mut scratch = Scratch::default();
+    let theirs_pass = || {
+        flats
+            .iter()
+            .map(|f| theirs.evaluate(&JsonEvent::borrow(f)).len())
+            .sum::<usize>()
+    };
+    // Warm-up: programs built, regexes compiled, caches filled.
+    pass(&ours, events, &mut scratch, &mut out);
+    theirs_pass();
+    let mut ratios = Vec::with_capacity(rounds);
+    let (mut t_ours, mut t_theirs) = (0.0, 0.0);
+    for _ in 0..rounds {
+        let start = std::time::Instant::now();
+        for _ in 0..8 {
+            pass(&ours, events, &mut scratch, &mut out);
+        }
+        let a = start.elapsed().as_secs_f64() / 8.0;
+        let start = std::time::Instant::now();
+        theirs_pass();
+        let b = start.elapsed().as_secs_f64();
+        ratios.push(b / a);
+        t_ours += a;
+        t_theirs += b;
+    }
+    ratios.sort_by(f64::total_cmp);
+    let n = events.len() as f64 * rounds as f64;
+    eprintln!(
+        "{rounds} rounds: ipchunt {:.0} events/s, rsigma-eval {:.0} events/s, ratio median {:.2} (min {:.2}, max {:.2})",
+        n / t_ours,
+        n / t_theirs,
+        ratios[rounds / 2],
+        ratios[0],
+        ratios[rounds - 1]
     );
 }
 
