@@ -11,8 +11,10 @@ use ahash::AHashMap;
 pub(crate) struct ShortSet {
     /// Bit per first byte: a one-byte needle starts with it.
     single: [u64; 4],
-    /// Per folded byte: the ids of the one-byte needles equal to it.
-    single_ids: AHashMap<u8, Vec<u32>>,
+    /// Per folded byte: where its one-byte needles' ids sit in
+    /// `single_ids` (start, end).
+    single_at: Box<[(u32, u32); 256]>,
+    single_ids: Vec<u32>,
     /// Bit per byte pair (both cases of ASCII letters): a longer needle
     /// starts with it.
     pairs: Vec<u64>,
@@ -33,9 +35,11 @@ fn pair(a: u8, b: u8) -> usize {
 impl ShortSet {
     /// Indexes `needles` (folded, 1 to 3 bytes) under the given ids.
     pub(crate) fn build<'a>(needles: impl IntoIterator<Item = (&'a [u8], u32)>) -> ShortSet {
+        let mut singles: Vec<(u8, u32)> = Vec::new();
         let mut s = ShortSet {
             single: [0; 4],
-            single_ids: AHashMap::new(),
+            single_at: Box::new([(0, 0); 256]),
+            single_ids: Vec::new(),
             pairs: vec![0; 65536 / 64],
             by_pair: AHashMap::new(),
         };
@@ -45,7 +49,7 @@ impl ShortSet {
                     for c in cases(a) {
                         s.single[(c >> 6) as usize] |= 1 << (c & 63);
                     }
-                    s.single_ids.entry(a).or_default().push(id);
+                    singles.push((a, id));
                 }
                 [a, b, ref rest @ ..] => {
                     for x in cases(a) {
@@ -62,6 +66,15 @@ impl ShortSet {
                 }
                 [] => {}
             }
+        }
+        singles.sort_unstable();
+        for (b, id) in singles {
+            let at = &mut s.single_at[b as usize];
+            if at.0 == at.1 {
+                *at = (s.single_ids.len() as u32, s.single_ids.len() as u32);
+            }
+            s.single_ids.push(id);
+            at.1 += 1;
         }
         s
     }
@@ -84,11 +97,11 @@ impl ShortSet {
 
     #[cold]
     fn singles(&self, b: u8, found: &mut impl FnMut(u32)) {
+        let (from, to) = self.single_at[b.to_ascii_lowercase() as usize];
         for id in self
             .single_ids
-            .get(&b.to_ascii_lowercase())
-            .into_iter()
-            .flatten()
+            .get(from as usize..to as usize)
+            .unwrap_or(&[])
         {
             found(*id);
         }
