@@ -188,6 +188,13 @@ impl Event {
         self.fields.iter().map(|(k, v)| (k, v))
     }
 
+    /// The value of the `i`-th stored field (as [`Event::fields`] yields
+    /// them).
+    #[inline]
+    pub fn value_at(&self, i: usize) -> Option<ValueRef<'_>> {
+        self.fields.get(i).map(|(_, v)| v.as_ref())
+    }
+
     pub fn len(&self) -> usize {
         self.fields.len()
     }

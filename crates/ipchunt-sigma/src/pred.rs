@@ -234,6 +234,72 @@ impl Field {
     pub(crate) fn get<'e>(&self, ev: &'e Event) -> Option<ValueRef<'e>> {
         self.lookup(ev).map(|(_, v)| v)
     }
+
+    /// [`Field::get`], a stored canonical field found through the event's
+    /// index when it has one.
+    #[inline]
+    pub(crate) fn get_in<'e>(&self, ev: &'e Event, idx: &FieldIndex) -> Option<ValueRef<'e>> {
+        let FieldKey::Known(id) = &self.primary else {
+            return self.get(ev);
+        };
+        match idx.find(ev, *id) {
+            Some(Some(v)) => Some(v),
+            Some(None) => self.alt.as_ref().and_then(|a| ev.get_key(a)),
+            None => self.get(ev),
+        }
+    }
+}
+
+/// Where each stored canonical field sits among the current event's
+/// fields, noted while the scan reads them (lookups by condition
+/// evaluation then skip a walk of the event's field list). Entries carry
+/// the event's number, so nothing is cleared between events.
+#[derive(Debug, Default)]
+pub(crate) struct FieldIndex {
+    /// Per field id: the event number when noted, the field's position.
+    at: Vec<(u32, u32)>,
+    event: u32,
+    /// Whether the current event was indexed.
+    built: bool,
+}
+
+impl FieldIndex {
+    /// Starts the next event (`built`: its fields will all be noted).
+    pub(crate) fn start(&mut self, built: bool) {
+        self.event = self.event.wrapping_add(1);
+        if self.event == 0 {
+            self.at.iter_mut().for_each(|e| e.0 = 0);
+            self.event = 1;
+        }
+        self.built = built;
+    }
+
+    /// Notes field `id` at position `pos` (a repeated field keeps its
+    /// first place, as lookups find it).
+    #[inline]
+    pub(crate) fn note(&mut self, id: ipchunt_core::FieldId, pos: usize) {
+        let i = id.0 as usize;
+        if i >= self.at.len() {
+            self.at.resize(i + 1, (0, 0));
+        }
+        if self.at[i].0 != self.event {
+            self.at[i] = (self.event, pos as u32);
+        }
+    }
+
+    /// The event's value of stored field `id`: `Some(None)` when it has
+    /// none, `None` when the index cannot tell (not built, or a field
+    /// answered from the event's provenance).
+    #[inline]
+    fn find<'e>(&self, ev: &'e Event, id: ipchunt_core::FieldId) -> Option<Option<ValueRef<'e>>> {
+        if !self.built || id.0 < ipchunt_core::builtin_ids::FIRST_STORED {
+            return None;
+        }
+        Some(match self.at.get(id.0 as usize) {
+            Some((e, pos)) if *e == self.event => ev.value_at(*pos as usize),
+            _ => None,
+        })
+    }
 }
 
 /// The name reports use for a field: the canonical name, else as written.
@@ -313,12 +379,14 @@ impl Pred {
         (1000 / (len as u32 + 1)).max(1)
     }
 
-    /// Evaluates the predicate on an event, without the automaton.
-    pub(crate) fn eval(&self, ev: &Event) -> bool {
+    /// Evaluates the predicate on an event, without the automaton
+    /// (stored canonical fields found through `idx` when the scan built
+    /// it for this event).
+    pub(crate) fn eval(&self, ev: &Event, idx: &FieldIndex) -> bool {
         match &self.target {
             Target::Keywords => ev.fields().any(|(_, v)| self.test.on_value(v.as_ref(), ev)),
             Target::Field(f) => {
-                let v = f.get(ev);
+                let v = f.get_in(ev, idx);
                 match &self.test {
                     Test::Exists(want) => v.is_some_and(|v| !v.is_null()) == *want,
                     Test::Null => v.is_none_or(|v| v.is_null()),
@@ -328,7 +396,6 @@ impl Pred {
         }
     }
 
-    /// The event value this predicate looked at, for reports.
     /// The field a matching predicate reports (its name as reports use
     /// it) and the event's value there; for keywords, the first value
     /// with text that matches.

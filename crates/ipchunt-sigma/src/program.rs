@@ -12,7 +12,7 @@ use crate::condition::Oracle;
 use crate::gate::{Admitted, GateKey};
 use crate::literal::{FieldScanner, ScanLit, Sink, Text, TextBufs};
 use crate::plan::Plan;
-use crate::pred::{Field, Pred, PredId, Target};
+use crate::pred::{Field, FieldIndex, Pred, PredId, Target};
 use std::sync::Arc;
 
 #[derive(Debug, Default)]
@@ -163,6 +163,8 @@ pub(crate) struct ScanBufs {
     /// The event's values joined for the keyword scanner.
     joined: Vec<u8>,
     text: TextBufs,
+    /// The event's stored canonical fields, by id.
+    pub(crate) index: FieldIndex,
 }
 
 /// Between joined values: a byte no keyword needle holds, so no match
@@ -184,14 +186,24 @@ impl Program {
         let r = &self.routes;
         let kw = r.keywords.map(|i| &self.scanners[i as usize]);
         let join = kw.filter(|_| r.join);
-        if kw.is_some() || !r.known.is_empty() || !r.other.is_empty() {
+        let all = kw.is_some() || !r.known.is_empty() || !r.other.is_empty();
+        bufs.index.start(all);
+        if all {
             bufs.done.clear();
             bufs.joined.clear();
-            let ScanBufs { done, joined, text } = bufs;
+            let ScanBufs {
+                done,
+                joined,
+                text,
+                index,
+            } = bufs;
             let mut to = Kw::of(kw, join.is_some(), joined);
-            for (k, v) in ev.fields() {
+            for (pos, (k, v)) in ev.fields().enumerate() {
                 let at = match k {
-                    FieldKey::Known(id) => r.known.get(id.0 as usize).copied(),
+                    FieldKey::Known(id) => {
+                        index.note(*id, pos);
+                        r.known.get(id.0 as usize).copied()
+                    }
                     FieldKey::Other(name) => r.other.get(name).copied().filter(|i| {
                         let first = !done.contains(i);
                         done.push(*i);
@@ -282,10 +294,12 @@ pub struct Scratch {
     maybe: Vec<u64>,
     /// Literals with a bit set in `bits` or `maybe`.
     set: Vec<u32>,
-    /// Per rule: the trigger groups with a hit.
-    filled: Vec<u8>,
-    /// Rules with groups in `filled`.
-    touched: Vec<u32>,
+    /// Per rule: the number of the event it was last touched in (high 24
+    /// bits) and the trigger groups with a hit then (low 8 bits), so that
+    /// nothing needs clearing between events.
+    filled: Vec<u32>,
+    /// The current event's number (1 to 2^24 - 1).
+    event: u32,
     /// For [`Program::scan`].
     pub(crate) bufs: ScanBufs,
     pub(crate) candidates: Vec<u32>,
@@ -309,6 +323,9 @@ impl Scratch {
         self.bits.resize(lits.div_ceil(64), 0);
         self.maybe.resize(lits.div_ceil(64), 0);
         self.filled.resize(rules, 0);
+        if self.event == 0 {
+            self.event = 1;
+        }
     }
 
     pub(crate) fn clear(&mut self) {
@@ -317,8 +334,10 @@ impl Scratch {
             self.bits[w] = 0;
             self.maybe[w] = 0;
         }
-        for r in self.touched.drain(..) {
-            self.filled[r as usize] = 0;
+        self.event += 1;
+        if self.event >= 1 << 24 {
+            self.filled.iter_mut().for_each(|f| *f = 0);
+            self.event = 1;
         }
         self.candidates.clear();
     }
@@ -359,17 +378,16 @@ impl Scratch {
             self.maybe[w] |= m;
         }
         self.set.push(l);
+        let now = self.event << 8;
         for t in trigs {
             let r = t.rule as usize;
-            let before = self.filled[r];
+            let f = self.filled[r];
+            let before = if f & !0xff == now { f as u8 } else { 0 };
             let after = before | t.mask;
             if after == before {
                 continue;
             }
-            if before == 0 {
-                self.touched.push(t.rule);
-            }
-            self.filled[r] = after;
+            self.filled[r] = now | u32::from(after);
             if after == full[r] {
                 self.candidates.push(t.rule);
             }
@@ -426,13 +444,13 @@ impl Oracle for EventOracle<'_> {
     fn pred(&mut self, p: PredId) -> bool {
         let i = p as usize;
         if !self.t.plan.scanned[i] {
-            return self.t.preds[i].eval(self.ev);
+            return self.t.preds[i].eval(self.ev, &self.s.bufs.index);
         }
         let l = self.t.plan.lit[i];
         if self.s.bit(l) {
             return true;
         }
-        if self.s.take_maybe(l) && self.t.preds[i].eval(self.ev) {
+        if self.s.take_maybe(l) && self.t.preds[i].eval(self.ev, &self.s.bufs.index) {
             self.s.set_bit(l);
             return true;
         }
