@@ -30,6 +30,8 @@ struct Hit {
     /// `rules`.
     first: u32,
     n_rules: u32,
+    /// The needle has other hits (in [`Grams::more`]).
+    more: bool,
 }
 
 /// A literal to scan for: its id, a predicate that tests it, and the
@@ -106,9 +108,19 @@ impl Needles {
         if self.list.is_empty() {
             return None;
         }
+        let mut first = Vec::with_capacity(self.hits.len());
+        let mut more = Vec::new();
+        for (i, hs) in self.hits.into_iter().enumerate() {
+            let n = hs.len();
+            let mut hs = hs.into_iter();
+            // Every needle has a hit: `add` gives it one.
+            first.extend(hs.next().map(|h| Hit { more: n > 1, ..h }));
+            more.extend(hs.map(|h| (i as u32, h)));
+        }
         Some(Grams {
             set: GramSet::build(&self.list),
-            hits: self.hits,
+            first,
+            more,
         })
     }
 }
@@ -117,7 +129,11 @@ impl Needles {
 #[derive(Debug)]
 struct Grams {
     set: GramSet,
-    hits: Vec<Vec<Hit>>,
+    /// Per needle: its first hit (most needles have only that one, read
+    /// with one load).
+    first: Vec<Hit>,
+    /// Other hits, by needle, in needle order.
+    more: Vec<(u32, Hit)>,
 }
 
 /// The scanner of one field (or of all values, for keywords) for one
@@ -239,6 +255,7 @@ impl FieldScanner {
                 lazy: true,
                 first: rules.len() as u32,
                 n_rules: l.rules.len() as u32,
+                more: false,
             };
             rules.extend(&l.rules);
             if let Test::Regex { triggers, .. } = l.test {
@@ -391,8 +408,15 @@ impl FieldScanner {
     fn run_grams(&self, g: &Grams, hay: &[u8], sink: &mut impl Sink) {
         // A needle met again in the text costs a bit test per hit.
         g.set.find(hay, |pat| {
-            for h in &g.hits[pat as usize] {
-                self.hit(h, sink);
+            let Some(h) = g.first.get(pat as usize) else {
+                return;
+            };
+            self.hit(h, sink);
+            if h.more {
+                let from = g.more.partition_point(|(n, _)| *n < pat);
+                for (_, h) in g.more[from..].iter().take_while(|(n, _)| *n == pat) {
+                    self.hit(h, sink);
+                }
             }
         });
     }
