@@ -14,7 +14,7 @@ use crate::flat::Flat;
 use crate::gate::{GateIndex, GateKey};
 use crate::plan::Plan;
 use crate::pred::{Pred, PredId, Target, Test};
-use crate::program::{EventOracle, LastProgram, Program, ScanSink, Scratch, Tables};
+use crate::program::{EventOracle, LastProgram, Program, ScanSink, Scratch, Source, Tables};
 use crate::{LoadedCorrelation, Match, Rejection};
 
 /// Compiled Sigma rules, ready to run over events. `Send + Sync`: share it
@@ -269,19 +269,20 @@ impl Engine {
 
     /// [`Engine::eval`] with caller-held working memory.
     pub fn eval_with(&self, ev: &Event, s: &mut Scratch, out: &mut Vec<Match>) {
-        let key = self.gate.key(ev);
-        // The last event's program, when this engine built it for the
-        // same source (events come in runs from one log), else the map's.
+        // The last event's program, when this engine built it for an
+        // event of the same channel, provider and id (events come in runs
+        // from one log), else the map's.
         let last = match s.last.take() {
             Some(l)
-                if l.key == key && std::ptr::eq(l.engine.as_ptr(), Arc::as_ptr(&self.token)) =>
+                if std::ptr::eq(l.engine.as_ptr(), Arc::as_ptr(&self.token))
+                    && l.source.is(&ev.prov) =>
             {
                 l
             }
             _ => LastProgram {
-                key,
+                source: Source::of(&ev.prov),
                 engine: Arc::downgrade(&self.token),
-                program: self.program(key),
+                program: self.program(self.gate.key(ev)),
             },
         };
         self.run(&last.program, ev, s, out);

@@ -6,10 +6,10 @@
 //! than a trigger pass followed by a second pass when a filter asks).
 
 use ahash::AHashMap;
-use ipchunt_core::{Event, FieldKey, SourceSpec, ValueRef};
+use ipchunt_core::{Event, FieldKey, Provenance, SourceSpec, ValueRef};
 
 use crate::condition::Oracle;
-use crate::gate::{Admitted, GateKey};
+use crate::gate::Admitted;
 use crate::literal::{FieldScanner, ScanLit, Sink, Text, TextBufs};
 use crate::plan::Plan;
 use crate::pred::{Field, FieldIndex, Pred, PredId, Target};
@@ -311,11 +311,44 @@ pub struct Scratch {
 /// The program the last event ran, with its source and engine.
 #[derive(Debug)]
 pub(crate) struct LastProgram {
-    pub key: GateKey,
+    pub source: Source,
     /// The engine's token: alive while the engine is, never the same as
     /// another live engine's.
     pub engine: std::sync::Weak<()>,
     pub program: Arc<Program>,
+}
+
+/// What decides an event's program: its channel, provider and id.
+#[derive(Debug)]
+pub(crate) struct Source {
+    channel: Option<Arc<str>>,
+    provider: Option<Arc<str>>,
+    event_id: Option<u32>,
+}
+
+impl Source {
+    pub(crate) fn of(p: &Provenance) -> Source {
+        Source {
+            channel: p.channel.clone(),
+            provider: p.provider.clone(),
+            event_id: p.event_id,
+        }
+    }
+
+    /// Whether `p` names the same source (readers share one string per
+    /// channel, so this is mostly a pointer comparison).
+    pub(crate) fn is(&self, p: &Provenance) -> bool {
+        fn same(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> bool {
+            match (a, b) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b) || a == b,
+                (None, None) => true,
+                _ => false,
+            }
+        }
+        self.event_id == p.event_id
+            && same(&self.channel, &p.channel)
+            && same(&self.provider, &p.provider)
+    }
 }
 
 impl Scratch {
