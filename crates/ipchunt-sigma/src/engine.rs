@@ -323,8 +323,7 @@ impl Engine {
         s: &mut Scratch,
         out: &mut Vec<Match>,
     ) {
-        if !prog.checks.is_empty()
-            && let Some(specs) = prog.checks.get(&r)
+        if let Some(specs) = prog.checks.get(&r)
             && !specs.iter().any(|sp| sp.matches(ev, &self.tax))
         {
             return;

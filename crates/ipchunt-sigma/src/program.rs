@@ -298,7 +298,8 @@ pub struct Scratch {
     /// bits) and the trigger groups with a hit then (low 8 bits), so that
     /// nothing needs clearing between events.
     filled: Vec<u32>,
-    /// The current event's number (1 to 2^24 - 1).
+    /// The current event's number (below 2^24; a rule's zeroed entry
+    /// reads as no group filled in any event).
     event: u32,
     /// For [`Program::scan`].
     pub(crate) bufs: ScanBufs,
@@ -356,9 +357,6 @@ impl Scratch {
         self.bits.resize(lits.div_ceil(64), 0);
         self.maybe.resize(lits.div_ceil(64), 0);
         self.filled.resize(rules, 0);
-        if self.event == 0 {
-            self.event = 1;
-        }
     }
 
     pub(crate) fn clear(&mut self) {
@@ -370,7 +368,7 @@ impl Scratch {
         self.event += 1;
         if self.event >= 1 << 24 {
             self.filled.iter_mut().for_each(|f| *f = 0);
-            self.event = 1;
+            self.event = 0;
         }
         self.candidates.clear();
     }
