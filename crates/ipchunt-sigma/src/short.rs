@@ -15,8 +15,6 @@ pub(crate) struct ShortSet {
     /// `single_ids` (start, end).
     single_at: Box<[(u32, u32); 256]>,
     single_ids: Vec<u32>,
-    has_singles: bool,
-    has_pairs: bool,
     /// Bit per byte pair (both cases of ASCII letters): a longer needle
     /// starts with it.
     pairs: Vec<u64>,
@@ -42,8 +40,6 @@ impl ShortSet {
             single: [0; 4],
             single_at: Box::new([(0, 0); 256]),
             single_ids: Vec::new(),
-            has_singles: false,
-            has_pairs: false,
             pairs: vec![0; 65536 / 64],
             by_pair: AHashMap::new(),
         };
@@ -71,8 +67,6 @@ impl ShortSet {
                 [] => {}
             }
         }
-        s.has_singles = !singles.is_empty();
-        s.has_pairs = !s.by_pair.is_empty();
         singles.sort_unstable();
         for (b, id) in singles {
             let at = &mut s.single_at[b as usize];
@@ -90,14 +84,14 @@ impl ShortSet {
     pub(crate) fn find(&self, hay: &[u8], found: &mut impl FnMut(u32)) {
         // Two tight passes, each skipped when the set has no needle of
         // its kind.
-        if self.has_singles {
+        if !self.single_ids.is_empty() {
             for &b in hay {
                 if self.single[(b >> 6) as usize] & (1 << (b & 63)) != 0 {
                     self.singles(b, found);
                 }
             }
         }
-        if self.has_pairs {
+        if !self.by_pair.is_empty() {
             for (i, w) in hay.windows(2).enumerate() {
                 let p = pair(w[0], w[1]);
                 if self.pairs[p >> 6] & (1 << (p & 63)) != 0 {
