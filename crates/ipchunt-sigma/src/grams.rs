@@ -63,8 +63,9 @@ pub(crate) struct GramSet {
 }
 
 #[inline]
-fn gram_at(b: &[u8]) -> u32 {
-    u32::from_le_bytes([b[0], b[1], b[2], b[3]]) | FOLD
+fn gram_at(b: &[u8]) -> Option<u32> {
+    b.first_chunk::<GRAM>()
+        .map(|w| u32::from_le_bytes(*w) | FOLD)
 }
 
 #[inline]
@@ -93,7 +94,7 @@ impl GramSet {
                 short.push((b, i as u32));
                 continue;
             }
-            let mut gs: Vec<u32> = b.windows(GRAM).map(gram_at).collect();
+            let mut gs: Vec<u32> = b.windows(GRAM).filter_map(gram_at).collect();
             gs.sort_unstable();
             gs.dedup();
             for g in &gs {
@@ -114,7 +115,7 @@ impl GramSet {
         let mut chosen: Vec<(u32, Entry)> = Vec::with_capacity(grams_of.len() * stride);
         for i in grams_of {
             let b = needles[i].as_bytes();
-            let grams: Vec<u32> = b.windows(GRAM).map(gram_at).collect();
+            let grams: Vec<u32> = b.windows(GRAM).filter_map(gram_at).collect();
             let shared: Vec<u32> = grams
                 .iter()
                 .map(|g| counts.get(g).copied().unwrap_or(0))
@@ -197,8 +198,8 @@ impl GramSet {
         let stride = self.stride;
         let mut i = 0;
         while i <= last {
-            if let Some(w) = hay[i..].first_chunk::<GRAM>() {
-                self.probe(hay, i, u32::from_le_bytes(*w) | FOLD, &mut found);
+            if let Some(g) = gram_at(&hay[i..]) {
+                self.probe(hay, i, g, &mut found);
             }
             i += stride;
         }
