@@ -58,47 +58,37 @@ impl Trie {
     /// The trie packed for walking; chains of nodes with one child and no
     /// payload are folded into their parent's label.
     pub(crate) fn freeze(self) -> Frozen {
-        // Original node starting each frozen node, parents before children.
-        let mut order = vec![0usize];
+        // Per frozen node, parents before children: the original node
+        // that starts it, its label (the chain of single children below
+        // it) and the node the chain ends at.
+        let mut order: Vec<(usize, Vec<u8>, usize)> = vec![(0, Vec::new(), 0)];
         let mut queue = vec![0usize];
         while let Some(start) = queue.pop() {
             for (_, to) in &self.nodes[start].next {
-                let end = self.chain_end(*to as usize);
-                order.push(*to as usize);
+                let (label, end) = self.chain(*to as usize);
+                order.push((*to as usize, label, end));
                 queue.push(end);
             }
         }
-        let mut nodes: Vec<Packed> = Vec::with_capacity(order.len());
         let mut index = vec![u32::MAX; self.nodes.len()];
-        for (i, o) in order.iter().enumerate() {
+        for (i, (o, _, _)) in order.iter().enumerate() {
             index[*o] = i as u32;
         }
-        for o in &order {
-            // The label: bytes of the chain below `o` up to its end node.
-            let mut label = Vec::new();
-            let mut end = *o;
-            if end != 0 {
-                while self.single(end) {
-                    let (b, to) = self.nodes[end].next[0];
-                    label.push(b);
-                    end = to as usize;
+        let nodes: Vec<Packed> = order
+            .into_iter()
+            .map(|(_, label, end)| {
+                let n = &self.nodes[end];
+                Packed {
+                    label,
+                    here: n.here.clone(),
+                    edges: n
+                        .next
+                        .iter()
+                        .map(|(b, to)| (*b, index[*to as usize]))
+                        .collect(),
                 }
-            }
-            if self.backward {
-                // In text order, to be compared with the text in one go.
-                label.reverse();
-            }
-            let n = &self.nodes[end];
-            nodes.push(Packed {
-                label,
-                here: n.here.clone(),
-                edges: n
-                    .next
-                    .iter()
-                    .map(|(b, to)| (*b, index[*to as usize]))
-                    .collect(),
-            });
-        }
+            })
+            .collect();
         // Byte offset of each node, then the nodes written there.
         let mut at = Vec::with_capacity(nodes.len());
         let mut len = 0usize;
@@ -129,11 +119,20 @@ impl Trie {
         self.nodes[i].here.is_empty() && self.nodes[i].next.len() == 1
     }
 
-    fn chain_end(&self, mut i: usize) -> usize {
+    /// The chain of single children below node `i`: its bytes (in text
+    /// order: reversed for a backward trie, to be compared with the text
+    /// in one go) and the node it ends at.
+    fn chain(&self, mut i: usize) -> (Vec<u8>, usize) {
+        let mut label = Vec::new();
         while self.single(i) {
-            i = self.nodes[i].next[0].1 as usize;
+            let (b, to) = self.nodes[i].next[0];
+            label.push(b);
+            i = to as usize;
         }
-        i
+        if self.backward {
+            label.reverse();
+        }
+        (label, i)
     }
 }
 
