@@ -48,20 +48,31 @@ impl Flat {
         self.code.push(tag << TAG_SHIFT | (arg & ARG));
     }
 
-    /// A node over `n` children written by `children`; one child stands
-    /// alone, none leaves the node's empty value (`AND`: true, else false).
-    fn node<T>(&mut self, tag: u32, arg: u32, xs: &[T], mut child: impl FnMut(&mut Self, &T)) {
-        if xs.len() == 1 && tag != NOT && !(tag == ATLEAST && arg != 1) {
-            child(self, &xs[0]);
-            return;
-        }
+    /// Starts a node; [`Flat::close`] writes where its children end.
+    fn open(&mut self, tag: u32, arg: u32) -> usize {
         let at = self.code.len();
         self.word(tag, arg);
         self.code.push(0);
+        at
+    }
+
+    fn close(&mut self, at: usize) {
+        self.code[at + 1] = self.code.len() as u32;
+    }
+
+    /// A node over the children `child` writes for `xs`; a lone child of
+    /// `AND` or `OR` stands alone, none leaves the node's empty value
+    /// (`AND`: true, else false).
+    fn node<T>(&mut self, tag: u32, arg: u32, xs: &[T], mut child: impl FnMut(&mut Self, &T)) {
+        if let ([x], AND | OR) = (xs, tag) {
+            child(self, x);
+            return;
+        }
+        let at = self.open(tag, arg);
         for x in xs {
             child(self, x);
         }
-        self.code[at + 1] = self.code.len() as u32;
+        self.close(at);
     }
 
     fn cond(&mut self, c: &Cond, dets: &[Det]) {
@@ -116,16 +127,12 @@ impl Flat {
         match it.neq {
             // The field is present and no value matches.
             Some(present) => {
-                let at = self.code.len();
-                self.word(AND, 0);
-                self.code.push(0);
-                let not = self.code.len();
-                self.word(NOT, 0);
-                self.code.push(0);
+                let and = self.open(AND, 0);
+                let not = self.open(NOT, 0);
                 self.node(OR, 0, &it.values, |f, v| f.value(v));
-                self.code[not + 1] = self.code.len() as u32;
+                self.close(not);
                 self.pred(present);
-                self.code[at + 1] = self.code.len() as u32;
+                self.close(and);
             }
             None => {
                 let tag = if it.all { AND } else { OR };
