@@ -160,7 +160,14 @@ fn ratio_rounds(
 ) {
     let ours = ours(tax, rule_files);
     let mut theirs = rsigma_eval::Engine::new();
-    let _ = theirs.add_rules(rule_files.iter().flat_map(|p| p.2.iter()));
+    let refused = theirs.add_rules(rule_files.iter().flat_map(|p| p.2.iter()));
+    eprintln!(
+        "ipchunt {} rules, rsigma-eval {} rules ({} refused), {} events",
+        ours.rules().len(),
+        theirs.rule_count(),
+        refused.len(),
+        events.len()
+    );
     let mut out = Vec::new();
     let mut scratch = Scratch::default();
     let theirs_pass = || {
