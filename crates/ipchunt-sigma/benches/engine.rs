@@ -27,6 +27,24 @@ fn ours<'a>(tax: &Arc<Taxonomy>, files: impl IntoIterator<Item = &'a RuleFile>) 
     rs.compile()
 }
 
+/// Both engines over the same rule files, their rule counts printed.
+fn both<'a>(
+    tax: &Arc<Taxonomy>,
+    files: impl IntoIterator<Item = &'a RuleFile> + Clone,
+    events: usize,
+) -> (Engine, rsigma_eval::Engine) {
+    let engine = ours(tax, files.clone());
+    let mut theirs = rsigma_eval::Engine::new();
+    let refused = theirs.add_rules(files.into_iter().flat_map(|p| p.2.iter()));
+    eprintln!(
+        "ipchunt {} rules, rsigma-eval {} rules ({} refused), {events} events",
+        engine.rules().len(),
+        theirs.rule_count(),
+        refused.len(),
+    );
+    (engine, theirs)
+}
+
 /// One pass of ipchunt's engine over the events; the number of matches.
 fn pass(engine: &Engine, events: &[Event], scratch: &mut Scratch, out: &mut Vec<Match>) -> usize {
     out.clear();
@@ -93,16 +111,7 @@ fn bench(c: &mut Criterion) {
     for n in [100, 1000, all] {
         // Evenly spread over the corpus, so that every category is present.
         let picked: Vec<&RuleFile> = (0..n).map(|i| &rule_files[i * all / n]).collect();
-        let ours = ours(&tax, picked.iter().copied());
-        let mut theirs = rsigma_eval::Engine::new();
-        let errors = theirs.add_rules(picked.iter().flat_map(|p| p.2.iter()));
-        eprintln!(
-            "{n} rule files: ipchunt {} rules, rsigma-eval {} rules ({} refused), {} events",
-            ours.rules().len(),
-            theirs.rule_count(),
-            errors.len(),
-            events.len()
-        );
+        let (ours, theirs) = both(&tax, picked.iter().copied(), events.len());
         let label = if n == all {
             format!("all({all})")
         } else {
@@ -158,16 +167,7 @@ fn ratio_rounds(
     flats: &[serde_json::Value],
     rounds: usize,
 ) {
-    let ours = ours(tax, rule_files);
-    let mut theirs = rsigma_eval::Engine::new();
-    let refused = theirs.add_rules(rule_files.iter().flat_map(|p| p.2.iter()));
-    eprintln!(
-        "ipchunt {} rules, rsigma-eval {} rules ({} refused), {} events",
-        ours.rules().len(),
-        theirs.rule_count(),
-        refused.len(),
-        events.len()
-    );
+    let (ours, theirs) = both(tax, rule_files, events.len());
     let mut out = Vec::new();
     let mut scratch = Scratch::default();
     let theirs_pass = || {
