@@ -82,21 +82,47 @@ fn find_nocase(h: &[u8], n: &[u8]) -> bool {
 }
 
 /// Whether `text` equals `needle` (folded) with ASCII letters of `text`
-/// in either case; eight bytes at a time.
+/// in either case: eight bytes at a time, the last word overlapping the
+/// one before it (four bytes at a time below eight).
 #[inline]
 pub(crate) fn eq_folded(text: &[u8], needle: &[u8]) -> bool {
-    let mut t = text.chunks_exact(8);
-    let mut n = needle.chunks_exact(8);
-    for (a, b) in (&mut t).zip(&mut n) {
-        let word = |c: &[u8]| c.try_into().map(u64::from_le_bytes).unwrap_or(0);
-        if lower8(word(a)) != word(b) {
-            return false;
-        }
+    let n = needle.len();
+    if text.len() != n {
+        return false;
     }
-    t.remainder()
-        .iter()
-        .zip(n.remainder())
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            if lower8(load8(text, i)) != load8(needle, i) {
+                return false;
+            }
+            i += 8;
+        }
+        return lower8(load8(text, n - 8)) == load8(needle, n - 8);
+    }
+    if n >= 4 {
+        let same = |at| lower8(load4(text, at)) == load4(needle, at);
+        return same(0) && same(n - 4);
+    }
+    text.iter()
+        .zip(needle)
         .all(|(a, b)| a.to_ascii_lowercase() == *b)
+}
+
+/// The eight bytes at `at` (zero past the end).
+#[inline(always)]
+fn load8(b: &[u8], at: usize) -> u64 {
+    b.get(at..)
+        .and_then(<[u8]>::first_chunk::<8>)
+        .map_or(0, |w| u64::from_le_bytes(*w))
+}
+
+/// The four bytes at `at`, widened (zero past the end).
+#[inline(always)]
+fn load4(b: &[u8], at: usize) -> u64 {
+    b.get(at..)
+        .and_then(<[u8]>::first_chunk::<4>)
+        .map_or(0, |w| u64::from(u32::from_le_bytes(*w)))
 }
 
 /// Eight bytes with their ASCII capitals lowered (`A`-`Z` get 0x20).
@@ -477,6 +503,24 @@ mod tests {
         assert!(eq_folded(b"PowerShell.EXE -x", b"powershell.exe -x"));
         assert!(!eq_folded(b"PowerShell.EXE -y", b"powershell.exe -x"));
         assert!(!eq_folded(b"PowerShe|l", b"powershell"));
+    }
+
+    /// Against a byte-by-byte reference, at every length up to 24 and
+    /// with one differing byte at every place.
+    #[test]
+    fn folded_equality_at_every_length() {
+        let text: Vec<u8> = b"C:\\WINDOWS\\System32\\Cmd.EXE /c".to_vec();
+        for n in 0..=24 {
+            let t = &text[..n];
+            let needle = t.to_ascii_lowercase();
+            assert!(eq_folded(t, &needle), "{n}");
+            assert!(!eq_folded(t, &needle[..n.saturating_sub(1)]) || n == 0);
+            for k in 0..n {
+                let mut other = needle.clone();
+                other[k] = b'#';
+                assert!(!eq_folded(t, &other), "{n} {k}");
+            }
+        }
     }
 
     #[test]
