@@ -295,10 +295,7 @@ impl Engine {
         }
         s.fit(self.plan.n_lits, self.rules.len());
         {
-            let mut sink = ScanSink {
-                s,
-                full: &self.plan.full,
-            };
+            let mut sink = ScanSink { s };
             let mut bufs = std::mem::take(&mut sink.s.bufs);
             prog.scan(ev, &self.preds, &mut sink, &mut bufs);
             sink.s.bufs = bufs;

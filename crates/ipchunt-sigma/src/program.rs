@@ -33,12 +33,13 @@ pub(crate) struct Tables<'a> {
     pub plan: &'a Plan,
 }
 
-/// A rule a literal's hit counts for, and the rule's trigger groups it
-/// fills.
+/// A rule a literal's hit counts for, the rule's trigger groups it
+/// fills, and all the rule's groups (read here, beside the rest).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Trig {
     pub rule: u32,
     pub mask: u8,
+    pub full: u8,
 }
 
 /// One scanner per target, in target id order, over the literals of the
@@ -63,7 +64,11 @@ fn scanners(preds: &[PredId], t: &Tables<'_>) -> Vec<FieldScanner> {
         if mask != 0 {
             match group[k].rules.iter_mut().find(|x| x.rule == rule) {
                 Some(x) => x.mask |= mask,
-                None => group[k].rules.push(Trig { rule, mask }),
+                None => group[k].rules.push(Trig {
+                    rule,
+                    mask,
+                    full: t.plan.full[rule as usize],
+                }),
             }
         }
     }
@@ -398,7 +403,7 @@ impl Scratch {
     /// Marks the literal found (or pending) and fills the trigger groups
     /// it belongs to; a rule whose groups are all filled is a candidate.
     #[inline]
-    fn record(&mut self, l: u32, trigs: &[Trig], found: bool, full: &[u8]) {
+    fn record(&mut self, l: u32, trigs: &[Trig], found: bool) {
         let (w, m) = word(l);
         if (self.bits[w] | self.maybe[w]) & m != 0 {
             return;
@@ -419,7 +424,7 @@ impl Scratch {
                 continue;
             }
             self.filled[r] = now | u32::from(after);
-            if after == full[r] {
+            if after == t.full {
                 self.candidates.push(t.rule);
             }
         }
@@ -430,7 +435,6 @@ impl Scratch {
 /// rules that need them.
 pub(crate) struct ScanSink<'a> {
     pub s: &'a mut Scratch,
-    pub full: &'a [u8],
 }
 
 impl Sink for ScanSink<'_> {
@@ -445,11 +449,11 @@ impl Sink for ScanSink<'_> {
     }
     #[inline]
     fn set(&mut self, l: u32, trigs: &[Trig]) {
-        self.s.record(l, trigs, true, self.full);
+        self.s.record(l, trigs, true);
     }
     #[inline]
     fn maybe(&mut self, l: u32, trigs: &[Trig]) {
-        self.s.record(l, trigs, false, self.full);
+        self.s.record(l, trigs, false);
     }
 }
 
