@@ -338,7 +338,8 @@ impl Engine {
                 continue;
             }
             o.s.reported.extend(rep.field);
-            if let Some((name, value)) = self.preds[rep.pred as usize].reported(ev, &self.tax)
+            if let Some((name, value)) =
+                self.preds[rep.pred as usize].reported(ev, &self.tax, &o.s.bufs.index)
                 && !fields.iter().any(|(n, _)| n == name)
             {
                 fields.push((name.to_owned(), crate::pred::report_text(value)));

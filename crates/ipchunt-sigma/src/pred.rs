@@ -265,13 +265,26 @@ impl Field {
     /// index when it has one.
     #[inline]
     pub(crate) fn get_in<'e>(&self, ev: &'e Event, idx: &FieldIndex) -> Option<ValueRef<'e>> {
+        self.lookup_in(ev, idx).map(|(_, v)| v)
+    }
+
+    /// [`Field::lookup`] through the event's index, as [`Field::get_in`].
+    #[inline]
+    pub(crate) fn lookup_in<'e>(
+        &self,
+        ev: &'e Event,
+        idx: &FieldIndex,
+    ) -> Option<(&FieldKey, ValueRef<'e>)> {
         let FieldKey::Known(id) = &self.primary else {
-            return self.get(ev);
+            return self.lookup(ev);
         };
         match idx.find(ev, *id) {
-            Some(Some(v)) => Some(v),
-            Some(None) => self.alt.as_ref().and_then(|a| ev.get_key(a)),
-            None => self.get(ev),
+            Some(Some(v)) => Some((&self.primary, v)),
+            Some(None) => {
+                let alt = self.alt.as_ref()?;
+                ev.get_key(alt).map(|v| (alt, v))
+            }
+            None => self.lookup(ev),
         }
     }
 }
@@ -429,10 +442,11 @@ impl Pred {
         &'a self,
         ev: &'a Event,
         tax: &'a Taxonomy,
+        idx: &FieldIndex,
     ) -> Option<(&'a str, ValueRef<'a>)> {
         match &self.target {
             Target::Field(f) => {
-                let (key, v) = f.lookup(ev)?;
+                let (key, v) = f.lookup_in(ev, idx)?;
                 Some((key_name(key, tax), v))
             }
             Target::Keywords => ev.fields().find_map(|(k, v)| {
