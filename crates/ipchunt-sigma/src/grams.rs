@@ -183,7 +183,7 @@ impl GramSet {
 
     /// Calls `found` with the id of each needle found in `hay` (ASCII
     /// letters of `hay` in either case; other text folded beforehand),
-    /// once per occurrence.
+    /// once per occurrence (one-byte needles: once per text).
     #[inline]
     pub(crate) fn find(&self, hay: &[u8], mut found: impl FnMut(u32)) {
         if let Some(short) = &self.short {

@@ -79,15 +79,22 @@ impl ShortSet {
         s
     }
 
-    /// Calls `found` with the id of every needle at every position of
-    /// `hay` (ASCII letters of `hay` in either case).
+    /// Calls `found` with the id of every needle found in `hay` (ASCII
+    /// letters of `hay` in either case): at every place for needles of two
+    /// or three bytes, at the first for one-byte needles.
     pub(crate) fn find(&self, hay: &[u8], found: &mut impl FnMut(u32)) {
         // Two tight passes, each skipped when the set has no needle of
         // its kind.
         if !self.single_ids.is_empty() {
+            // A one-byte needle is reported at its first place only: the
+            // byte (in both cases) leaves the table for the rest of the text.
+            let mut single = self.single;
             for &b in hay {
-                if self.single[(b >> 6) as usize] & (1 << (b & 63)) != 0 {
+                if single[(b >> 6) as usize] & (1 << (b & 63)) != 0 {
                     self.singles(b, found);
+                    for c in cases(b) {
+                        single[(c >> 6) as usize] &= !(1 << (c & 63));
+                    }
                 }
             }
         }
@@ -129,15 +136,19 @@ impl ShortSet {
 mod tests {
     use super::ShortSet;
 
+    /// Every place of every needle, found naively (one-byte needles:
+    /// the first place only).
     fn naive(needles: &[&str], hay: &str) -> Vec<u32> {
         let hay = hay.to_ascii_lowercase();
         let mut out = Vec::new();
         for (i, n) in needles.iter().enumerate() {
-            for at in 0..hay.len() {
-                if hay.as_bytes()[at..].starts_with(n.as_bytes()) {
-                    out.push(i as u32);
-                }
-            }
+            let places =
+                (0..hay.len()).filter(|at| hay.as_bytes()[*at..].starts_with(n.as_bytes()));
+            out.extend(
+                places
+                    .take(if n.len() == 1 { 1 } else { usize::MAX })
+                    .map(|_| i as u32),
+            );
         }
         out.sort_unstable();
         out
@@ -154,6 +165,7 @@ mod tests {
         );
         for hay in [
             "cmd.exe /C whoami",
+            "xXx aAa x",
             "powershell -E abc -e",
             "ADD aaa",
             "net user \u{2013}add x",
