@@ -284,6 +284,30 @@ fn fieldref_compares_fields() {
         &e,
         &proc(&[("CommandLine", "run c:\\a.exe"), ("Image", "C:\\A.exe")])
     ));
+    assert!(!fires(
+        &e,
+        &proc(&[("CommandLine", "c:\\a.exe run"), ("Image", "C:\\A.exe")])
+    ));
+    // Beyond ASCII, case is still ignored; startswith and contains.
+    let e = proc_rule("    s:\n        Image|fieldref: ParentImage\n    condition: s");
+    assert!(fires(
+        &e,
+        &proc(&[("Image", "C:\\ÄRGER.exe"), ("ParentImage", "c:\\ärger.EXE")])
+    ));
+    let e = proc_rule("    s:\n        CommandLine|fieldref|startswith: Image\n    condition: s");
+    assert!(fires(
+        &e,
+        &proc(&[("CommandLine", "C:\\A.EXE /x"), ("Image", "c:\\a.exe")])
+    ));
+    assert!(!fires(
+        &e,
+        &proc(&[("CommandLine", "C:\\A.EX"), ("Image", "c:\\a.exe")])
+    ));
+    let e = proc_rule("    s:\n        CommandLine|fieldref|contains: Image\n    condition: s");
+    assert!(fires(
+        &e,
+        &proc(&[("CommandLine", "run C:\\Ä.EXE /x"), ("Image", "c:\\ä.exe")])
+    ));
     let e = proc_rule("    s:\n        Image|fieldref|neq: ParentImage\n    condition: s");
     assert!(fires(
         &e,

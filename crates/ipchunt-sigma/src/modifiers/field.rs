@@ -62,12 +62,29 @@ pub(crate) fn fieldref(
         (Some(a), Some(b)) => {
             if cased {
                 pos.test(&a, &b)
+            } else if let Some(same) = ascii_nocase(pos, a.as_bytes(), b.as_bytes()) {
+                same
             } else {
-                pos.test(&fold(&a), &fold(&b))
+                pos.test_nocase(&a, &fold(&b))
             }
         }
         _ => v == other,
     }
+}
+
+/// `pos` between two ASCII texts, ignoring case, compared in place;
+/// `None` for other texts (and for `contains`).
+fn ascii_nocase(pos: Pos, a: &[u8], b: &[u8]) -> Option<bool> {
+    if !(a.is_ascii() && b.is_ascii()) {
+        return None;
+    }
+    let part = match pos {
+        Pos::Exact => (a.len() == b.len()).then_some(a),
+        Pos::Prefix => a.get(..b.len()),
+        Pos::Suffix => a.len().checked_sub(b.len()).map(|at| &a[at..]),
+        Pos::Contains => return None,
+    };
+    Some(part.is_some_and(|p| p.eq_ignore_ascii_case(b)))
 }
 
 /// Replaces `%name%` placeholders by each configured value; a placeholder
