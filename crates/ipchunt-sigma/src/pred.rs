@@ -143,19 +143,26 @@ pub(crate) fn ascii_folds(s: &str) -> bool {
     all_ascii(s.as_bytes()) || s.chars().all(|c| c.is_ascii() || lowers_to_itself(c))
 }
 
-/// Whether every byte is ASCII: the bytes OR-ed eight at a time (event
-/// values are short: no alignment step, no early exit).
+/// Whether every byte is ASCII: the bytes OR-ed eight at a time, the
+/// last word overlapping the one before it (event values are short: no
+/// alignment step, no early exit, no byte loop).
 #[inline]
 fn all_ascii(b: &[u8]) -> bool {
-    let mut words = b.chunks_exact(8);
-    let mut acc = 0u64;
-    for w in &mut words {
-        acc |= w.try_into().map(u64::from_le_bytes).unwrap_or(u64::MAX);
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let n = b.len();
+    if n >= 8 {
+        let mut acc = load8(b, n - 8);
+        let mut i = 0;
+        while i + 8 < n {
+            acc |= load8(b, i);
+            i += 8;
+        }
+        return acc & HIGH == 0;
     }
-    for x in words.remainder() {
-        acc |= u64::from(*x);
+    if n >= 4 {
+        return (load4(b, 0) | load4(b, n - 4)) & HIGH == 0;
     }
-    acc & 0x8080_8080_8080_8080 == 0
+    b.iter().all(u8::is_ascii)
 }
 
 /// Whether lower-casing leaves `c` as it is. Latin-1 (`®`, `é`: most of
@@ -533,6 +540,19 @@ mod tests {
                 let mut other = needle.clone();
                 other[k] = b'#';
                 assert!(!eq_folded(t, &other), "{n} {k}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_byte_above_ascii_is_seen_at_every_place() {
+        for n in 0..=24 {
+            let mut b = vec![b'a'; n];
+            assert!(super::all_ascii(&b), "{n}");
+            for k in 0..n {
+                b[k] = 0xc3;
+                assert!(!super::all_ascii(&b), "{n} {k}");
+                b[k] = b'a';
             }
         }
     }
