@@ -545,6 +545,23 @@ mod tests {
     }
 
     #[test]
+    fn contains_ignoring_case_as_a_naive_search() {
+        let hay = "C:\\Windows\\cmd.exe /C \"ping -N 1\" ^& del x.BAT";
+        for needle in [
+            " -n", "/c", "^&", "c:", ".bat", "t", "x.bat", " \"", "zz", "1\"",
+        ] {
+            for end in 0..=hay.len() {
+                let h = &hay.as_bytes()[..end];
+                let want = String::from_utf8_lossy(h)
+                    .to_ascii_lowercase()
+                    .contains(needle);
+                let got = h.len() >= needle.len() && super::find_nocase(h, needle.as_bytes());
+                assert_eq!(got, want, "{needle:?} in {:?}", String::from_utf8_lossy(h));
+            }
+        }
+    }
+
+    #[test]
     fn a_byte_above_ascii_is_seen_at_every_place() {
         for n in 0..=24 {
             let mut b = vec![b'a'; n];
