@@ -229,13 +229,12 @@ fn fold_into(text: &str, out: &mut String) {
 
 /// Receives the literals a scan finds.
 pub(crate) trait Sink {
-    fn is_set(&self, lit: u32) -> bool;
     /// Whether the literal is found or pending.
     fn is_known(&self, lit: u32) -> bool;
-    /// The literal holds; it counts for `rules`.
+    /// The literal, not known yet, holds; it counts for `rules`.
     fn set(&mut self, lit: u32, rules: &[Trig]);
-    /// The literal may hold (its regex decides later); it counts for
-    /// `rules`.
+    /// The literal, not known yet, may hold (its regex decides later); it
+    /// counts for `rules`.
     fn maybe(&mut self, lit: u32, rules: &[Trig]);
 }
 
@@ -341,7 +340,7 @@ impl FieldScanner {
         sink: &mut impl Sink,
     ) {
         for (p, h) in &self.fallback {
-            if !sink.is_set(h.lit) && preds[*p as usize].test.on_value_plain(v) {
+            if !sink.is_known(h.lit) && preds[*p as usize].test.on_value_plain(v) {
                 let first = h.first as usize;
                 sink.set(h.lit, &self.rules[first..first + h.n_rules as usize]);
             }

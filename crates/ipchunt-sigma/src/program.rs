@@ -402,12 +402,10 @@ impl Scratch {
 
     /// Marks the literal found (or pending) and fills the trigger groups
     /// it belongs to; a rule whose groups are all filled is a candidate.
+    /// The literal is neither found nor pending yet ([`Sink::is_known`]).
     #[inline]
     fn record(&mut self, l: u32, trigs: &[Trig], found: bool) {
         let (w, m) = word(l);
-        if (self.bits[w] | self.maybe[w]) & m != 0 {
-            return;
-        }
         if found {
             self.bits[w] |= m;
         } else {
@@ -438,10 +436,6 @@ pub(crate) struct ScanSink<'a> {
 }
 
 impl Sink for ScanSink<'_> {
-    #[inline]
-    fn is_set(&self, l: u32) -> bool {
-        self.s.bit(l)
-    }
     #[inline]
     fn is_known(&self, l: u32) -> bool {
         let (w, m) = word(l);
