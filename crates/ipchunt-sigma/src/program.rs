@@ -472,10 +472,11 @@ impl Oracle for EventOracle<'_> {
 
     fn pred(&mut self, p: PredId) -> bool {
         let i = p as usize;
-        if !self.t.plan.scanned[i] {
+        // Scanned predicates, and they only, have a literal.
+        let l = self.t.plan.lit[i];
+        if l == u32::MAX {
             return self.t.preds[i].eval(self.ev, &self.s.bufs.index);
         }
-        let l = self.t.plan.lit[i];
         if self.s.bit(l) {
             return true;
         }
