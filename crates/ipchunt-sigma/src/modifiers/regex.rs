@@ -116,11 +116,26 @@ fn triggers(hir: &Hir) -> Vec<Box<str>> {
     let inner = inner(hir)
         .map(|set| set.into_iter().map(Box::from).collect::<Vec<_>>())
         .unwrap_or_default();
-    if shortest(&inner) > shortest(&prefixes) {
+    let best = if shortest(&inner) > shortest(&prefixes) {
         inner
     } else {
         prefixes
+    };
+    // A set holding a byte found in nearly every text (a space, a letter,
+    // a backslash) would only cost a search: the regex runs anyway.
+    if best
+        .iter()
+        .any(|t| matches!(t.as_bytes(), [b] if common_byte(*b)))
+    {
+        return Vec::new();
     }
+    best
+}
+
+/// Whether a byte occurs in most event texts: whitespace, letters,
+/// digits and path separators.
+fn common_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b.is_ascii_whitespace() || b == b'\\' || b == b'/' || b == b'\x0b'
 }
 
 /// The shortest literal of a set (0 for none).
@@ -262,6 +277,10 @@ mod tests {
         assert_eq!(strs(r".(ab|cd)+y"), ["ab", "cd"]);
         assert_eq!(strs(r"x(ab|cd)+y\d"), ["xab", "xcd"]);
         assert!(triggers(r"\s[a-f]{64}").is_empty());
+        // A set with a space or a backslash in it is no filter.
+        assert!(triggers(r"[[:space:]][a-fA-F0-9]{64}").is_empty());
+        assert!(triggers(r"\\[a-z0-9]{1,32}\.[a-z]").is_empty());
+        assert_eq!(strs(r"\w+`[a-z]"), ["`"]);
     }
 
     #[test]
