@@ -15,6 +15,8 @@ pub(crate) struct ShortSet {
     /// `single_ids` (start, end).
     single_at: Box<[(u32, u32); 256]>,
     single_ids: Vec<u32>,
+    /// The bytes one-byte needles start with (both cases of letters).
+    single_bytes: Box<[u8]>,
     /// Bit per byte pair (both cases of ASCII letters): a longer needle
     /// starts with it.
     pairs: Vec<u64>,
@@ -40,6 +42,7 @@ impl ShortSet {
             single: [0; 4],
             single_at: Box::new([(0, 0); 256]),
             single_ids: Vec::new(),
+            single_bytes: Box::default(),
             pairs: vec![0; 65536 / 64],
             by_pair: AHashMap::new(),
         };
@@ -67,6 +70,9 @@ impl ShortSet {
                 [] => {}
             }
         }
+        s.single_bytes = (0..=255u8)
+            .filter(|c| s.single[(c >> 6) as usize] & (1 << (c & 63)) != 0)
+            .collect();
         singles.sort_unstable();
         for (b, id) in singles {
             let at = &mut s.single_at[b as usize];
@@ -86,17 +92,7 @@ impl ShortSet {
         // Two tight passes, each skipped when the set has no needle of
         // its kind.
         if !self.single_ids.is_empty() {
-            // A one-byte needle is reported at its first place only: the
-            // byte (in both cases) leaves the table for the rest of the text.
-            let mut single = self.single;
-            for &b in hay {
-                if single[(b >> 6) as usize] & (1 << (b & 63)) != 0 {
-                    self.singles(b, found);
-                    for c in cases(b) {
-                        single[(c >> 6) as usize] &= !(1 << (c & 63));
-                    }
-                }
-            }
+            self.find_singles(hay, found);
         }
         if !self.by_pair.is_empty() {
             for (i, w) in hay.windows(2).enumerate() {
@@ -105,6 +101,29 @@ impl ShortSet {
                     self.longer(hay, i, found);
                 }
             }
+        }
+    }
+
+    /// One-byte needles, each reported at its first place only: its byte
+    /// (in both cases) then leaves the table for the rest of the text. A
+    /// few bytes are searched with SIMD.
+    fn find_singles(&self, hay: &[u8], found: &mut impl FnMut(u32)) {
+        let mut single = self.single;
+        let mut each = |b: u8, single: &mut [u64; 4]| {
+            if single[(b >> 6) as usize] & (1 << (b & 63)) != 0 {
+                self.singles(b, found);
+                for c in cases(b) {
+                    single[(c >> 6) as usize] &= !(1 << (c & 63));
+                }
+            }
+        };
+        match *self.single_bytes {
+            [a] => memchr::memchr_iter(a, hay).for_each(|i| each(hay[i], &mut single)),
+            [a, b] => memchr::memchr2_iter(a, b, hay).for_each(|i| each(hay[i], &mut single)),
+            [a, b, c] => {
+                memchr::memchr3_iter(a, b, c, hay).for_each(|i| each(hay[i], &mut single));
+            }
+            _ => hay.iter().for_each(|b| each(*b, &mut single)),
         }
     }
 
@@ -156,28 +175,38 @@ mod tests {
 
     #[test]
     fn every_occurrence_in_either_case_as_a_naive_search_finds_it() {
-        let needles = ["/c", " -e", "add", "x", "\u{2013}", "aa", "a"];
-        let set = ShortSet::build(
-            needles
-                .iter()
-                .enumerate()
-                .map(|(i, n)| (n.as_bytes(), i as u32)),
-        );
-        for hay in [
-            "cmd.exe /C whoami",
-            "xXx aAa x",
-            "powershell -E abc -e",
-            "ADD aaa",
-            "net user \u{2013}add x",
-            "",
-            "a",
-            "ad",
-            "\u{2013}",
-        ] {
-            let mut got = Vec::new();
-            set.find(hay.as_bytes(), &mut |id| got.push(id));
-            got.sort_unstable();
-            assert_eq!(got, naive(&needles, hay), "{hay:?}");
+        // One-byte needles of many bytes (a table), of one to three bytes
+        // (searched with SIMD), with letters in both cases.
+        let sets: [&[&str]; 4] = [
+            &["/c", " -e", "add", "x", "\u{2013}", "aa", "a"],
+            &["`", "$", "/c"],
+            &["x", "-e"],
+            &["`", "$", "^"],
+        ];
+        for needles in sets {
+            let set = ShortSet::build(
+                needles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n.as_bytes(), i as u32)),
+            );
+            for hay in [
+                "cmd.exe /C whoami",
+                "xXx aAa x",
+                "powershell -E abc -e",
+                "ADD aaa",
+                "net user \u{2013}add x",
+                "a `$x` ^ b $ `",
+                "",
+                "a",
+                "ad",
+                "\u{2013}",
+            ] {
+                let mut got = Vec::new();
+                set.find(hay.as_bytes(), &mut |id| got.push(id));
+                got.sort_unstable();
+                assert_eq!(got, naive(needles, hay), "{needles:?} in {hay:?}");
+            }
         }
     }
 }
