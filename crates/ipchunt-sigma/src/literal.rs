@@ -270,9 +270,11 @@ impl FieldScanner {
                     (needle, *cased)
                 }
                 Test::Glob {
-                    trigger: Some((t, c)),
-                    ..
-                } => (t, *c),
+                    trigger: Some(t), ..
+                } => {
+                    hit.pos = t.pos;
+                    (&t.text, t.cased)
+                }
                 _ => continue,
             };
             match (is_cased, hit.pos) {

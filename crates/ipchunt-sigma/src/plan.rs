@@ -219,9 +219,8 @@ fn short(t: &Test) -> bool {
             cased: false,
         } => needle.len() < SHORT,
         Test::Glob {
-            trigger: Some((t, false)),
-            ..
-        } => t.len() < SHORT,
+            trigger: Some(t), ..
+        } => !t.cased && t.pos == Pos::Contains && t.text.len() < SHORT,
         Test::Regex { triggers, .. } => triggers.iter().any(|t| t.len() < SHORT),
         _ => false,
     }

@@ -199,10 +199,10 @@ pub(crate) enum Test {
         cased: bool,
     },
     /// A value with inner wildcards: a regex decides; `trigger`, a literal
-    /// every match contains, lets the automaton find candidates first.
+    /// every match holds, lets the scanners find candidates first.
     Glob {
         re: LazyRegex,
-        trigger: Option<(Box<str>, bool)>,
+        trigger: Option<Trigger>,
     },
     /// `re`; `triggers`, when not empty, are literals one of which every
     /// match starts with (found case-insensitively by the automaton).
@@ -226,6 +226,34 @@ pub(crate) enum Test {
     /// A value that can never match (a placeholder without values).
     Never,
 }
+
+/// A literal part of a wildcard value that every match holds: at the
+/// value's start (`Prefix`), at its end (`Suffix`) or anywhere
+/// (`Contains`); folded unless `cased`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Trigger {
+    pub text: Box<str>,
+    pub cased: bool,
+    pub pos: Pos,
+}
+
+impl Trigger {
+    /// How selective the trigger is, as a needle length: a literal bound
+    /// to an end of the text counts [`ANCHOR_WORTH`] bytes more, save a
+    /// bare file extension at the end (`.exe`), which most names have.
+    pub(crate) fn weight(&self) -> usize {
+        let extension = self.pos == Pos::Suffix
+            && self.text.starts_with('.')
+            && !self.text[1..].contains(['.', '\\', '/']);
+        let anchored = self.pos != Pos::Contains && !extension;
+        self.text.len() + if anchored { ANCHOR_WORTH } else { 0 }
+    }
+}
+
+/// What anchoring a literal to an end of the text is worth, in needle
+/// bytes, when choosing a wildcard value's trigger: `7z*.exe` is found by
+/// its start `7z`, not by `.exe`.
+pub(crate) const ANCHOR_WORTH: usize = 4;
 
 /// A field as a rule names it. A canonical name is that field. A name
 /// the taxonomy knows only as some vendor's alias is first looked up as
@@ -412,9 +440,8 @@ impl Pred {
         let len = match &self.test {
             Test::Literal { needle, .. } => needle.len(),
             Test::Glob {
-                trigger: Some((t, _)),
-                ..
-            } => t.len(),
+                trigger: Some(t), ..
+            } => t.weight(),
             Test::Regex { triggers, .. } => {
                 let shortest = triggers.iter().map(|t| t.len()).min().unwrap_or(0);
                 // Alternatives add up.

@@ -43,6 +43,34 @@ fn wildcards_and_escapes() {
     assert!(!fires(&e, &proc(&[("Image", "C:\\x\\notcmd.exe")])));
 }
 
+/// Wildcard values found by a literal bound to the start or the end of
+/// the text (`7z` of `7z*.exe`, `rar.exe` of `*x*rar.exe`), folded or cased.
+#[test]
+fn wildcards_anchored_at_either_end() {
+    let e = proc_rule(
+        "    s:\n        OriginalFileName:\n            - '7z*.exe'\n            - '*x*rar.exe'\n    condition: s",
+    );
+    for (name, want) in [
+        ("7ZA.EXE", true),
+        ("7z.exe", true),
+        ("x7za.exe", false),
+        ("7za.dll", false),
+        ("WinRAR-X-rar.EXE", true),
+        ("winrar.exe", false),
+        ("xrar.exe.bak", false),
+    ] {
+        assert_eq!(
+            fires(&e, &proc(&[("OriginalFileName", name)])),
+            want,
+            "{name}"
+        );
+    }
+    let e = proc_rule("    s:\n        OriginalFileName|cased: '7z*.Exe'\n    condition: s");
+    assert!(fires(&e, &proc(&[("OriginalFileName", "7za.Exe")])));
+    assert!(!fires(&e, &proc(&[("OriginalFileName", "7za.exe")])));
+    assert!(!fires(&e, &proc(&[("OriginalFileName", "x7za.Exe")])));
+}
+
 #[test]
 fn contains_startswith_endswith() {
     let e = proc_rule(

@@ -4,7 +4,7 @@
 use rsigma_parser::{SigmaString, SigmaValue, SpecialChar, StringPart};
 
 use super::Refusal;
-use crate::pred::{Pos, Test, fold};
+use crate::pred::{Pos, Test, Trigger, fold};
 
 /// A rule value as a Sigma string (numbers and booleans by their text).
 pub(crate) fn to_sigma_string(v: &SigmaValue) -> SigmaString {
@@ -75,12 +75,30 @@ pub(crate) fn literal_or_glob(
     if start {
         pattern.push('^');
     }
-    let mut trigger: Option<&str> = None;
-    for p in parts {
+    // The trigger: the literal part that is rarest in texts, by its
+    // length and whether it is bound to the start or the end.
+    let mut trigger: Option<Trigger> = None;
+    let last = parts.len().saturating_sub(1);
+    for (i, p) in parts.iter().enumerate() {
         match p {
             StringPart::Plain(t) => {
                 pattern.push_str(&regex::escape(t));
-                if trigger.is_none_or(|b| t.len() > b.len()) {
+                let pos = match (i, start, end) {
+                    (0, true, _) => Pos::Prefix,
+                    (i, _, true) if i == last => Pos::Suffix,
+                    _ => Pos::Contains,
+                };
+                let text = if cased {
+                    t.to_owned()
+                } else {
+                    fold(t).into_owned()
+                };
+                let t = Trigger {
+                    text: text.into_boxed_str(),
+                    cased,
+                    pos,
+                };
+                if trigger.as_ref().is_none_or(|b| t.weight() > b.weight()) {
                     trigger = Some(t);
                 }
             }
@@ -92,13 +110,38 @@ pub(crate) fn literal_or_glob(
         pattern.push('$');
     }
     let re = super::regex::build(&pattern)?;
-    let trigger = trigger.map(|t| {
-        let t = if cased {
-            t.to_owned()
-        } else {
-            fold(t).into_owned()
-        };
-        (t.into_boxed_str(), cased)
-    });
     Ok(Test::Glob { re, trigger })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::literal_or_glob;
+    use crate::pred::{Pos, Test};
+    use rsigma_parser::SigmaString;
+
+    fn trigger(value: &str, pos: Pos) -> Option<(String, Pos)> {
+        match literal_or_glob(&SigmaString::new(value), Some(pos), false) {
+            Ok(Test::Glob { trigger, .. }) => trigger.map(|t| (t.text.into(), t.pos)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_trigger_bound_to_an_end_is_preferred_to_a_common_inner_one() {
+        let t = |s: &str, p: Pos| (s.to_owned(), p);
+        assert_eq!(trigger("7z*.exe", Pos::Exact), Some(t("7z", Pos::Prefix)));
+        assert_eq!(
+            trigger("*a*rar.exe", Pos::Exact),
+            Some(t("rar.exe", Pos::Suffix))
+        );
+        assert_eq!(
+            trigger("C:\\Users\\x*y\\AppData\\Local\\Temp\\", Pos::Prefix),
+            Some(t("y\\appdata\\local\\temp\\", Pos::Contains))
+        );
+        // Under `contains`, no part is bound to an end.
+        assert_eq!(
+            trigger("7z*.exe", Pos::Contains),
+            Some(t(".exe", Pos::Contains))
+        );
+    }
 }
