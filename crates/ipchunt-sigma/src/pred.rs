@@ -205,7 +205,7 @@ pub(crate) enum Test {
         trigger: Option<Trigger>,
     },
     /// `re`; `triggers`, when not empty, are literals one of which every
-    /// match starts with (found case-insensitively by the automaton).
+    /// match holds (found case-insensitively by the scanners).
     Regex {
         re: LazyRegex,
         triggers: Vec<Box<str>>,

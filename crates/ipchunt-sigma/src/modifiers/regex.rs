@@ -7,6 +7,7 @@
 use std::sync::OnceLock;
 
 use regex::{Regex, RegexBuilder};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Class, Hir, HirKind};
 use rsigma_parser::SigmaValue;
 
@@ -109,18 +110,18 @@ pub(crate) fn compile(v: &SigmaValue, (i, m, s): (bool, bool, bool)) -> Result<T
 }
 
 /// Literals one of which every match contains, folded to lower case: its
-/// required prefixes, or literals inside it when those are longer; empty
-/// when neither exists.
+/// required prefixes, suffixes or inner literals, whichever set has the
+/// longest shortest literal; empty when none exists.
 fn triggers(hir: &Hir) -> Vec<Box<str>> {
-    let prefixes = required_prefixes(hir);
     let inner = inner(hir)
         .map(|set| set.into_iter().map(Box::from).collect::<Vec<_>>())
         .unwrap_or_default();
-    let best = if shortest(&inner) > shortest(&prefixes) {
-        inner
-    } else {
-        prefixes
-    };
+    let mut best = required_prefixes(hir);
+    for other in [required_suffixes(hir), inner] {
+        if shortest(&other) > shortest(&best) {
+            best = other;
+        }
+    }
     // A set holding a byte found in nearly every text (a space, a letter,
     // a backslash) would only cost a search: the regex runs anyway.
     if best
@@ -229,7 +230,16 @@ const MAX_TRIGGERS: usize = 64;
 /// Literals one of which starts every match of the regex, folded to lower
 /// case; empty when the regex has no such finite, non-empty set.
 fn required_prefixes(hir: &Hir) -> Vec<Box<str>> {
-    let seq = regex_syntax::hir::literal::Extractor::new().extract(hir);
+    required(hir, ExtractKind::Prefix)
+}
+
+/// Literals one of which ends every match, as [`required_prefixes`].
+fn required_suffixes(hir: &Hir) -> Vec<Box<str>> {
+    required(hir, ExtractKind::Suffix)
+}
+
+fn required(hir: &Hir, kind: ExtractKind) -> Vec<Box<str>> {
+    let seq = Extractor::new().kind(kind).extract(hir);
     let Some(lits) = seq.literals() else {
         return Vec::new();
     };
@@ -274,13 +284,18 @@ mod tests {
         assert!(t.iter().all(|x| x.len() >= 5), "{t:?}");
         let strs = |p: &str| -> Vec<String> { triggers(p).iter().map(|x| x.to_string()).collect() };
         assert_eq!(strs(r"\w+`(?:\w+|-|.)`"), ["`"]);
-        assert_eq!(strs(r".(ab|cd)+y"), ["ab", "cd"]);
+        assert_eq!(strs(r".(ab|cd)+y"), ["aby", "cdy"]);
+        assert_eq!(strs(r".(ab|cd)+"), ["ab", "cd"]);
         assert_eq!(strs(r"x(ab|cd)+y\d"), ["xab", "xcd"]);
         assert!(triggers(r"\s[a-f]{64}").is_empty());
         // A set with a space or a backslash in it is no filter.
         assert!(triggers(r"[[:space:]][a-fA-F0-9]{64}").is_empty());
         assert!(triggers(r"\\[a-z0-9]{1,32}\.[a-z]").is_empty());
         assert_eq!(strs(r"\w+`[a-z]"), ["`"]);
+        // The literals every match ends with, when longer than the rest.
+        let mut t = strs(r"\\[a-z0-9]{1,32}\.[a-z0-9]{1,6}\.[ \x22']");
+        t.sort();
+        assert_eq!(t, [". ", ".\"", ".'"]);
     }
 
     #[test]
