@@ -297,59 +297,74 @@ fn exists_true_and_false() {
 
 #[test]
 fn fieldref_compares_fields() {
+    // (modifiers after `fieldref`, the field compared, the one referred
+    // to, their values, whether the rule fires)
+    let cases: &[(&str, &str, &str, &str, &str, bool)] = &[
+        ("", "Image", "ParentImage", "A.exe", "a.EXE", true),
+        ("", "Image", "ParentImage", "a.exe", "b.exe", false),
+        (
+            "|endswith",
+            "CommandLine",
+            "Image",
+            "run c:\\a.exe",
+            "C:\\A.exe",
+            true,
+        ),
+        (
+            "|endswith",
+            "CommandLine",
+            "Image",
+            "c:\\a.exe run",
+            "C:\\A.exe",
+            false,
+        ),
+        // Beyond ASCII, case is still ignored.
+        (
+            "",
+            "Image",
+            "ParentImage",
+            "C:\\ÄRGER.exe",
+            "c:\\ärger.EXE",
+            true,
+        ),
+        (
+            "|startswith",
+            "CommandLine",
+            "Image",
+            "C:\\A.EXE /x",
+            "c:\\a.exe",
+            true,
+        ),
+        (
+            "|startswith",
+            "CommandLine",
+            "Image",
+            "C:\\A.EX",
+            "c:\\a.exe",
+            false,
+        ),
+        (
+            "|contains",
+            "CommandLine",
+            "Image",
+            "run C:\\Ä.EXE /x",
+            "c:\\ä.exe",
+            true,
+        ),
+        ("|neq", "Image", "ParentImage", "a.exe", "b.exe", true),
+        ("|neq", "Image", "ParentImage", "a.exe", "a.exe", false),
+        ("|cased", "Image", "ParentImage", "A.exe", "a.exe", false),
+    ];
+    for (mods, field, other, a, b, want) in cases {
+        let e = proc_rule(&format!(
+            "    s:\n        {field}|fieldref{mods}: {other}\n    condition: s"
+        ));
+        let got = fires(&e, &proc(&[(*field, *a), (*other, *b)]));
+        assert_eq!(got, *want, "{field}|fieldref{mods}: {a:?} against {b:?}");
+    }
+    // The referred field missing.
     let e = proc_rule("    s:\n        Image|fieldref: ParentImage\n    condition: s");
-    assert!(fires(
-        &e,
-        &proc(&[("Image", "A.exe"), ("ParentImage", "a.EXE")])
-    ));
-    assert!(!fires(
-        &e,
-        &proc(&[("Image", "a.exe"), ("ParentImage", "b.exe")])
-    ));
     assert!(!fires(&e, &proc(&[("Image", "a.exe")])));
-    let e = proc_rule("    s:\n        CommandLine|fieldref|endswith: Image\n    condition: s");
-    assert!(fires(
-        &e,
-        &proc(&[("CommandLine", "run c:\\a.exe"), ("Image", "C:\\A.exe")])
-    ));
-    assert!(!fires(
-        &e,
-        &proc(&[("CommandLine", "c:\\a.exe run"), ("Image", "C:\\A.exe")])
-    ));
-    // Beyond ASCII, case is still ignored; startswith and contains.
-    let e = proc_rule("    s:\n        Image|fieldref: ParentImage\n    condition: s");
-    assert!(fires(
-        &e,
-        &proc(&[("Image", "C:\\ÄRGER.exe"), ("ParentImage", "c:\\ärger.EXE")])
-    ));
-    let e = proc_rule("    s:\n        CommandLine|fieldref|startswith: Image\n    condition: s");
-    assert!(fires(
-        &e,
-        &proc(&[("CommandLine", "C:\\A.EXE /x"), ("Image", "c:\\a.exe")])
-    ));
-    assert!(!fires(
-        &e,
-        &proc(&[("CommandLine", "C:\\A.EX"), ("Image", "c:\\a.exe")])
-    ));
-    let e = proc_rule("    s:\n        CommandLine|fieldref|contains: Image\n    condition: s");
-    assert!(fires(
-        &e,
-        &proc(&[("CommandLine", "run C:\\Ä.EXE /x"), ("Image", "c:\\ä.exe")])
-    ));
-    let e = proc_rule("    s:\n        Image|fieldref|neq: ParentImage\n    condition: s");
-    assert!(fires(
-        &e,
-        &proc(&[("Image", "a.exe"), ("ParentImage", "b.exe")])
-    ));
-    assert!(!fires(
-        &e,
-        &proc(&[("Image", "a.exe"), ("ParentImage", "a.exe")])
-    ));
-    let e = proc_rule("    s:\n        Image|fieldref|cased: ParentImage\n    condition: s");
-    assert!(!fires(
-        &e,
-        &proc(&[("Image", "A.exe"), ("ParentImage", "a.exe")])
-    ));
 }
 
 #[test]
