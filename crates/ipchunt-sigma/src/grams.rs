@@ -60,6 +60,8 @@ pub(crate) struct GramSet {
     stride: usize,
     /// Needles shorter than a gram.
     short: Option<ShortSet>,
+    /// The length of the shortest needle.
+    pub(crate) shortest: usize,
 }
 
 #[inline]
@@ -165,6 +167,7 @@ impl GramSet {
         }
         let short = (!short.is_empty()).then(|| ShortSet::build(short));
         GramSet {
+            shortest: needles.iter().map(String::len).min().unwrap_or(0),
             bytes,
             bits,
             shift,

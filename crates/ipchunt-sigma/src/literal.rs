@@ -380,6 +380,11 @@ impl FieldScanner {
             && self.contains.as_ref().is_some_and(|g| !g.set.holds(sep))
     }
 
+    /// The length of the shortest needle found anywhere (0 for none).
+    pub(crate) fn shortest(&self) -> usize {
+        self.contains.as_ref().map_or(0, |g| g.set.shortest)
+    }
+
     /// Scans prepared text (ASCII as it is, other text folded) for the
     /// needles found anywhere.
     pub(crate) fn scan_bytes(&self, hay: &[u8], sink: &mut impl Sink) {

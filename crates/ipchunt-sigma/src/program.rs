@@ -126,6 +126,18 @@ struct Routes {
     join: bool,
 }
 
+/// Whether a value too short to hold any of `min`-byte needles, even
+/// folded (lower-casing at most lengthens a text by half, `İ` to `i̇`),
+/// may be left out of the joined keyword text without preparing it.
+fn too_short(v: &ValueRef<'_>, min: usize) -> bool {
+    match v {
+        ValueRef::Str(s) => s.len() * 3 < min * 2,
+        // At most 20 characters, sign included.
+        ValueRef::Int(_) => min > 20,
+        _ => false,
+    }
+}
+
 impl Routes {
     fn new(scanners: &[FieldScanner]) -> Routes {
         let mut r = Routes::default();
@@ -235,18 +247,20 @@ impl Program {
     }
 }
 
-/// Where the keyword scanner's share of a value goes.
+/// Where the keyword scanner's share of a value goes: scanned, or
+/// appended to the joined text when it may hold a needle of the given
+/// shortest length.
 enum Kw<'a> {
     None,
     Scan(&'a FieldScanner),
-    Join(&'a mut Vec<u8>),
+    Join(&'a mut Vec<u8>, usize),
 }
 
 impl<'a> Kw<'a> {
     fn of(kw: Option<&'a FieldScanner>, join: bool, buf: &'a mut Vec<u8>) -> Kw<'a> {
         match kw {
             None => Kw::None,
-            Some(_) if join => Kw::Join(buf),
+            Some(k) if join => Kw::Join(buf, k.shortest()),
             Some(k) => Kw::Scan(k),
         }
     }
@@ -268,6 +282,9 @@ fn scan_value(
         }
         return;
     }
+    if own.is_none() && matches!(kw, Kw::Join(_, min) if too_short(&v, *min)) {
+        return;
+    }
     let Some(t) = Text::of(v, bufs) else {
         return;
     };
@@ -277,9 +294,11 @@ fn scan_value(
     match kw {
         Kw::None => {}
         Kw::Scan(sc) => sc.scan_text(v, &t, preds, sink),
-        Kw::Join(buf) => {
-            buf.extend_from_slice(t.hay().as_bytes());
-            buf.push(JOIN);
+        Kw::Join(buf, min) => {
+            if t.hay().len() >= *min {
+                buf.extend_from_slice(t.hay().as_bytes());
+                buf.push(JOIN);
+            }
         }
     }
 }

@@ -228,6 +228,40 @@ fn keywords_are_found_in_each_value_never_across_two() {
     assert_eq!(titles(&e, &ev), ["folded", "listed", "number", "short"]);
 }
 
+/// Values too short for every keyword are left out of the joined text:
+/// one exactly as long as a keyword, one that folding lengthens to a
+/// keyword's length (`İ`, two bytes, lowers to three), and a number, are
+/// still searched.
+#[test]
+fn keywords_in_values_as_long_as_the_shortest_keyword() {
+    let rule = |title: &str, id: u32, kw: &str| {
+        proc_rule_titled(
+            title,
+            id,
+            &format!("    kw:\n        - '{kw}'\n    condition: kw"),
+        )
+    };
+    let e = engine(
+        &[
+            rule("exact", 60, "abcdefghi"),
+            rule("folded", 61, "İxxxxx"),
+            rule("number", 62, "123456789012"),
+        ]
+        .join("---\n"),
+    );
+    let event = |a: &str, b: &str, n: i64| {
+        let mut ev = proc(&[("Image", "x")]);
+        ev.push(FieldKey::Other("A".into()), Value::str(a));
+        ev.push(FieldKey::Other("B".into()), Value::str(b));
+        ev.push(FieldKey::Other("N".into()), Value::Int(n));
+        ev
+    };
+    let ev = event("ABCDEFGHI", "İXXXXX", 123_456_789_012);
+    assert_eq!(titles(&e, &ev), ["exact", "folded", "number"]);
+    let ev = event("ABCDEFGH", "İXXXX", 12_345_678_901);
+    assert!(titles(&e, &ev).is_empty());
+}
+
 #[test]
 fn one_scratch_serves_several_engines_each_with_its_own_rules() {
     let rule = |title: &str, id: u32, needle: &str| {
