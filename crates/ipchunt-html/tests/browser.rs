@@ -69,16 +69,15 @@ fn report_opens_in_chromium_and_runs_no_injected_script() {
         );
         return;
     };
-    let dir = std::env::temp_dir().join(format!("ipchunt-browser-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let page = dir.join("report.html");
     std::fs::write(&page, ipchunt_html::render(&payload_report())).unwrap();
 
     let dom_path = dir.join("dom.html");
     chromium_run(
         &bin,
-        &dir,
+        dir,
         "profile-dom",
         // Let pending tasks (an image's error event, timers) run first.
         &["--virtual-time-budget=3000".into(), "--dump-dom".into()],
@@ -121,7 +120,7 @@ fn report_opens_in_chromium_and_runs_no_injected_script() {
     let shot = dir.join("report.png");
     chromium_run(
         &bin,
-        &dir,
+        dir,
         "profile-shot",
         &[
             "--window-size=1400,2000".into(),

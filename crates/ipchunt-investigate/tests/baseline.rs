@@ -6,11 +6,11 @@ use common::*;
 use ipchunt_investigate::baseline::{self, DeviationKind};
 use ipchunt_investigate::{EdgeKey, EdgeKind};
 
-fn temp_db(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ipchunt-baseline-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("baseline.db")
+/// A database path in a fresh directory, removed when the guard drops.
+fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("baseline.db");
+    (dir, db)
 }
 
 fn estate(hosts: &[&str]) -> Vec<ipchunt_core::Event> {
@@ -40,7 +40,7 @@ fn av_key() -> EdgeKey {
 
 #[test]
 fn learning_twice_updates_and_never_wipes() {
-    let db = temp_db("twice");
+    let (_dir, db) = temp_db();
     let g1 = investigation(&estate(&["A", "B"])).graph();
     let s1 = baseline::learn(&db, &g1).unwrap();
     assert_eq!((s1.edges_new, s1.edges_updated, s1.hosts_new), (1, 0, 2));
@@ -77,7 +77,7 @@ fn learning_twice_updates_and_never_wipes() {
 
 #[test]
 fn compare_finds_new_and_rare_edges() {
-    let db = temp_db("compare");
+    let (_dir, db) = temp_db();
     let hosts: Vec<String> = (0..30).map(|i| format!("H{i}")).collect();
     let refs: Vec<&str> = hosts.iter().map(String::as_str).collect();
     let mut events = estate(&refs);
@@ -147,7 +147,7 @@ fn compare_finds_new_and_rare_edges() {
 
 #[test]
 fn a_file_that_is_not_a_baseline_is_a_clear_error() {
-    let db = temp_db("bad");
+    let (_dir, db) = temp_db();
     std::fs::write(
         &db,
         b"this is not a database, just text long enough to have a header.....",

@@ -82,10 +82,8 @@ fn lateral_movement_needs_a_remote_source() {
 
 #[test]
 fn baseline_deviation_and_common_activity() {
-    let dir = std::env::temp_dir().join(format!("ipchunt-esc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("b.db");
-    let _ = std::fs::remove_file(&db);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("b.db");
     let usual: Vec<_> = ["A", "B", "C", "D"]
         .iter()
         .map(|h| svchost_connects(h, "2024-05-01T10:00:00Z", "\\lsarpc"))
