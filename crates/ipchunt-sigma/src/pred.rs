@@ -44,6 +44,19 @@ impl Pos {
         }
     }
 
+    /// The bytes of `h` that a needle of `n` bytes must equal: its start,
+    /// its end, or all of it when as long; `None` when `h` cannot hold
+    /// it there, and for `contains`.
+    #[inline]
+    pub(crate) fn part(self, h: &[u8], n: usize) -> Option<&[u8]> {
+        match self {
+            Pos::Exact => (h.len() == n).then_some(h),
+            Pos::Prefix => h.get(..n),
+            Pos::Suffix => h.len().checked_sub(n).map(|at| &h[at..]),
+            Pos::Contains => None,
+        }
+    }
+
     /// The test ignoring case, `needle` folded: ASCII text is compared in
     /// place, other text folded first.
     pub(crate) fn test_nocase(self, hay: &str, needle: &str) -> bool {
@@ -51,19 +64,14 @@ impl Pos {
         // The bytes compared, when they are all the test needs: folding
         // changes ASCII letters only in place, so ASCII ends of a text fold
         // the same whatever the rest of it holds.
-        let part = match self {
-            Pos::Exact => Some(h),
-            Pos::Prefix => h.get(..n.len()),
-            Pos::Suffix => h.len().checked_sub(n.len()).map(|at| &h[at..]),
-            Pos::Contains => None,
-        };
+        let part = self.part(h, n.len());
         if !(part.is_some_and(<[u8]>::is_ascii) || ascii_folds(hay)) {
             return self.test(&fold(hay), needle);
         }
         match (self, part) {
             (Pos::Contains, _) => h.len() >= n.len() && find_nocase(h, n),
-            (_, Some(p)) => (self != Pos::Exact || h.len() == n.len()) && eq_folded(p, n),
-            // A text shorter than the needle.
+            (_, Some(p)) => eq_folded(p, n),
+            // Folding keeps the length: a text too short, or not as long.
             (_, None) => false,
         }
     }

@@ -75,16 +75,13 @@ pub(crate) fn fieldref(
 /// `pos` between two ASCII texts, ignoring case, compared in place;
 /// `None` for other texts (and for `contains`).
 fn ascii_nocase(pos: Pos, a: &[u8], b: &[u8]) -> Option<bool> {
-    if !(a.is_ascii() && b.is_ascii()) {
+    if pos == Pos::Contains || !(a.is_ascii() && b.is_ascii()) {
         return None;
     }
-    let part = match pos {
-        Pos::Exact => (a.len() == b.len()).then_some(a),
-        Pos::Prefix => a.get(..b.len()),
-        Pos::Suffix => a.len().checked_sub(b.len()).map(|at| &a[at..]),
-        Pos::Contains => return None,
-    };
-    Some(part.is_some_and(|p| p.eq_ignore_ascii_case(b)))
+    Some(
+        pos.part(a, b.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(b)),
+    )
 }
 
 /// Replaces `%name%` placeholders by each configured value; a placeholder
