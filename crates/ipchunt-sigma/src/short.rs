@@ -34,6 +34,22 @@ fn pair(a: u8, b: u8) -> usize {
     (a as usize) << 8 | b as usize
 }
 
+/// Bit `i` of a bitmap.
+#[inline]
+fn has(bits: &[u64], i: usize) -> bool {
+    bits[i >> 6] & (1 << (i & 63)) != 0
+}
+
+/// Sets or clears bit `i` of a bitmap.
+#[inline]
+fn put(bits: &mut [u64], i: usize, on: bool) {
+    if on {
+        bits[i >> 6] |= 1 << (i & 63);
+    } else {
+        bits[i >> 6] &= !(1 << (i & 63));
+    }
+}
+
 impl ShortSet {
     /// Indexes `needles` (folded, 1 to 3 bytes) under the given ids.
     pub(crate) fn build<'a>(needles: impl IntoIterator<Item = (&'a [u8], u32)>) -> ShortSet {
@@ -50,7 +66,7 @@ impl ShortSet {
             match *n {
                 [a] => {
                     for c in cases(a) {
-                        s.single[(c >> 6) as usize] |= 1 << (c & 63);
+                        put(&mut s.single, c as usize, true);
                     }
                     singles.push((a, id));
                 }
@@ -58,7 +74,7 @@ impl ShortSet {
                     for x in cases(a) {
                         for y in cases(b) {
                             let p = pair(x, y);
-                            s.pairs[p >> 6] |= 1 << (p & 63);
+                            put(&mut s.pairs, p, true);
                         }
                     }
                     let key = pair(a, b) as u16;
@@ -71,7 +87,7 @@ impl ShortSet {
             }
         }
         s.single_bytes = (0..=255u8)
-            .filter(|c| s.single[(c >> 6) as usize] & (1 << (c & 63)) != 0)
+            .filter(|c| has(&s.single, *c as usize))
             .collect();
         singles.sort_unstable();
         for (b, id) in singles {
@@ -97,7 +113,7 @@ impl ShortSet {
         if !self.by_pair.is_empty() {
             for (i, w) in hay.windows(2).enumerate() {
                 let p = pair(w[0], w[1]);
-                if self.pairs[p >> 6] & (1 << (p & 63)) != 0 {
+                if has(&self.pairs, p) {
                     self.longer(hay, i, found);
                 }
             }
@@ -109,21 +125,19 @@ impl ShortSet {
     /// few bytes are searched with SIMD.
     fn find_singles(&self, hay: &[u8], found: &mut impl FnMut(u32)) {
         let mut single = self.single;
-        let mut each = |b: u8, single: &mut [u64; 4]| {
-            if single[(b >> 6) as usize] & (1 << (b & 63)) != 0 {
+        let mut each = |b: u8| {
+            if has(&single, b as usize) {
                 self.singles(b, found);
                 for c in cases(b) {
-                    single[(c >> 6) as usize] &= !(1 << (c & 63));
+                    put(&mut single, c as usize, false);
                 }
             }
         };
         match *self.single_bytes {
-            [a] => memchr::memchr_iter(a, hay).for_each(|i| each(hay[i], &mut single)),
-            [a, b] => memchr::memchr2_iter(a, b, hay).for_each(|i| each(hay[i], &mut single)),
-            [a, b, c] => {
-                memchr::memchr3_iter(a, b, c, hay).for_each(|i| each(hay[i], &mut single));
-            }
-            _ => hay.iter().for_each(|b| each(*b, &mut single)),
+            [a] => memchr::memchr_iter(a, hay).for_each(|i| each(hay[i])),
+            [a, b] => memchr::memchr2_iter(a, b, hay).for_each(|i| each(hay[i])),
+            [a, b, c] => memchr::memchr3_iter(a, b, c, hay).for_each(|i| each(hay[i])),
+            _ => hay.iter().for_each(|b| each(*b)),
         }
     }
 
