@@ -23,6 +23,15 @@ fn proc_rule_titled(title: &str, id: u32, detection: &str) -> String {
     )
 }
 
+/// A process-creation rule that searches one keyword in every value.
+fn keyword_rule(title: &str, id: u32, kw: &str) -> String {
+    proc_rule_titled(
+        title,
+        id,
+        &format!("    kw:\n        - '{kw}'\n    condition: kw"),
+    )
+}
+
 #[test]
 fn every_anded_part_must_hit_and_shared_literals_serve_every_rule() {
     let a = proc_rule_titled(
@@ -198,20 +207,13 @@ fn programs_prepared_ahead_match_as_those_built_on_first_use() {
 
 #[test]
 fn keywords_are_found_in_each_value_never_across_two() {
-    let rule = |title: &str, id: u32, kw: &str| {
-        proc_rule_titled(
-            title,
-            id,
-            &format!("    kw:\n        - '{kw}'\n    condition: kw"),
-        )
-    };
     let e = engine(
         &[
-            rule("across", 40, "abcdef"),
-            rule("folded", 41, "ÄRGER"),
-            rule("number", 42, "4711"),
-            rule("listed", 43, "inner"),
-            rule("short", 44, "zq"),
+            keyword_rule("across", 40, "abcdef"),
+            keyword_rule("folded", 41, "ÄRGER"),
+            keyword_rule("number", 42, "4711"),
+            keyword_rule("listed", 43, "inner"),
+            keyword_rule("short", 44, "zq"),
         ]
         .join("---\n"),
     );
@@ -234,18 +236,11 @@ fn keywords_are_found_in_each_value_never_across_two() {
 /// still searched.
 #[test]
 fn keywords_in_values_as_long_as_the_shortest_keyword() {
-    let rule = |title: &str, id: u32, kw: &str| {
-        proc_rule_titled(
-            title,
-            id,
-            &format!("    kw:\n        - '{kw}'\n    condition: kw"),
-        )
-    };
     let e = engine(
         &[
-            rule("exact", 60, "abcdefghi"),
-            rule("folded", 61, "İxxxxx"),
-            rule("number", 62, "123456789012"),
+            keyword_rule("exact", 60, "abcdefghi"),
+            keyword_rule("folded", 61, "İxxxxx"),
+            keyword_rule("number", 62, "123456789012"),
         ]
         .join("---\n"),
     );
